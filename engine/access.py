@@ -1,0 +1,45 @@
+"""Who is acting, and what they may see and do. One policy for the API, the pages and the CLI."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import User
+
+ROLES = ("staff", "manager", "auditor", "admin")
+# What each role may do outside workflow transitions (those list their own roles).
+PERMISSIONS = {
+    "staff": {"read", "create_person", "create_plan", "edit_plan", "acknowledge",
+              "claim_task"},
+    "manager": {"read", "create_person", "create_plan", "edit_plan", "acknowledge",
+                "claim_task"},
+    "auditor": {"read", "read_audit"},
+    "admin": {"read", "read_audit", "manage"},
+    "system": set(),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str
+    role: str
+    services: frozenset[str]
+
+    @classmethod
+    def of(cls, user: User) -> "Actor":
+        return cls(user.id, user.username, user.role, frozenset(user.service_names))
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(None, "system", "system", frozenset())
+
+    @property
+    def is_system(self) -> bool:
+        return self.role == "system"
+
+    def sees(self, service: str) -> bool:
+        """Records outside the actor's services do not exist for them; the system sees all."""
+        return self.is_system or service in self.services
+
+    def may(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, set())

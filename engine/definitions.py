@@ -1,0 +1,273 @@
+"""Workflow definitions (data files in workflows/) and the registry that validates them.
+
+A definition lists states (with the tasks and timers entering them opens) and transitions
+(sources, destination, the roles that may fire them, the rules that guard them, the named effects
+and tasks they carry). Everything is checked at load time: an unknown rule id, an unreachable
+state or a transition nobody may fire is an error before the first request, not in production.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from transitions import Machine
+
+from . import rules as rulebook
+from .settings import PACKAGE_ROOT, Settings
+from .subjects import KINDS, SubjectKind
+
+ROLES = {"staff", "manager", "auditor", "admin", "system"}
+
+
+class DefinitionError(Exception):
+    """Workflow definitions or rule packs are invalid; `problems` lists every one."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    kind: str
+    title: str
+    role: str | None = None
+    assignee: str | None = None
+    due_days: Any = None
+
+
+@dataclass(frozen=True)
+class TimerSpec:
+    transition: str
+    at: str | None = None
+    after_days: Any = None
+
+
+@dataclass(frozen=True)
+class StateDef:
+    name: str
+    title: str
+    final: bool = False
+    tasks: tuple[TaskSpec, ...] = ()
+    timers: tuple[TimerSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class TransitionDef:
+    name: str
+    title: str
+    sources: tuple[str, ...]
+    dest: str
+    roles: frozenset[str]
+    rules: tuple[str, ...]
+    effects: tuple[str, ...] = ()
+    opens_tasks: tuple[TaskSpec, ...] = ()
+    closes_tasks: tuple[str, ...] = ()
+
+
+@dataclass
+class WorkflowDef:
+    name: str
+    title: str
+    subject: str
+    initial: str
+    rule_pack: str
+    states: dict[str, StateDef]
+    transitions: dict[str, TransitionDef]
+    source: Path
+    machine: Machine | None = field(default=None, repr=False)
+
+    @property
+    def kind(self) -> SubjectKind:
+        return KINDS[self.subject]
+
+    def transitions_from(self, state: str) -> list[TransitionDef]:
+        return [t for t in self.transitions.values() if state in t.sources]
+
+    def build_machine(self) -> Machine:
+        """One machine for the workflow, shared by every subject (model=None, no callbacks)."""
+        return Machine(
+            model=None,
+            states=list(self.states),
+            transitions=[{"trigger": t.name, "source": list(t.sources), "dest": t.dest}
+                         for t in self.transitions.values()],
+            initial=None,
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+        )
+
+
+@dataclass(frozen=True)
+class Registry:
+    workflows: Mapping[str, WorkflowDef]
+    packs: Mapping[str, rulebook.RulePack]
+    settings: Settings
+
+    def workflow(self, name: str) -> WorkflowDef:
+        return self.workflows[name]
+
+    def pack_for(self, workflow: WorkflowDef) -> rulebook.RulePack:
+        return self.packs[workflow.rule_pack]
+
+    def rules_for(self, workflow: WorkflowDef, transition: TransitionDef) -> list[rulebook.Rule]:
+        pack = self.pack_for(workflow)
+        return [pack.rules[rule_id] for rule_id in transition.rules]
+
+    def setting(self, value: Any) -> Any:
+        """A literal, or `{config = "section.key"}` read from the settings."""
+        return self.settings[value["config"]] if isinstance(value, dict) else value
+
+
+def load_registry(settings: Settings, workflows_dir: Path | None = None,
+                  rules_dir: Path | None = None) -> Registry:
+    """Load and validate every workflow and rule pack; raise DefinitionError listing all problems."""
+    workflows_dir = workflows_dir or PACKAGE_ROOT / "workflows"
+    rules_dir = rules_dir or PACKAGE_ROOT / "rules"
+    _load_subject_kinds()
+    rulebook.load_checks()
+    problems: list[str] = []
+
+    packs: dict[str, rulebook.RulePack] = {}
+    for path in sorted(rules_dir.glob("*.toml")):
+        pack = rulebook.read_pack(path, problems)
+        if pack is not None:
+            rulebook.validate_params(pack, settings, problems)
+            packs[pack.name] = pack
+
+    workflows: dict[str, WorkflowDef] = {}
+    for path in sorted(workflows_dir.glob("*.toml")):
+        workflow = _read_workflow(path, problems)
+        if workflow is not None:
+            _validate_workflow(workflow, packs, settings, problems)
+            workflows[workflow.name] = workflow
+    if not workflows:
+        problems.append(f"no workflow definitions found in {workflows_dir}")
+    if problems:
+        raise DefinitionError(problems)
+    for workflow in workflows.values():
+        workflow.machine = workflow.build_machine()
+    return Registry(workflows=workflows, packs=packs, settings=settings)
+
+
+def _load_subject_kinds() -> None:
+    # The kinds register themselves on import; importing here keeps the registry complete.
+    from . import plans  # noqa: F401
+
+
+def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
+    where = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        problems.append(f"{where}: cannot be read: {exc}")
+        return None
+    head = data.get("workflow", {})
+    missing = [key for key in ("name", "subject", "initial", "rule_pack") if not head.get(key)]
+    if missing:
+        problems.append(f"{where}: [workflow] is missing {', '.join(missing)}")
+        return None
+    try:
+        states = {name: StateDef(
+            name=name, title=raw.get("title", name), final=raw.get("final", False),
+            tasks=tuple(TaskSpec(**task) for task in raw.get("tasks", [])),
+            timers=tuple(TimerSpec(**timer) for timer in raw.get("timers", [])),
+        ) for name, raw in data.get("states", {}).items()}
+        transitions = {}
+        for raw in data.get("transitions", []):
+            name = raw.get("name", "?")
+            if name in transitions:
+                problems.append(f"{where}: transition {name!r} is defined twice")
+            transitions[name] = TransitionDef(
+                name=name, title=raw.get("title", name.replace("_", " ")),
+                sources=tuple(raw.get("sources", [])), dest=raw.get("dest", ""),
+                roles=frozenset(raw.get("roles", [])), rules=tuple(raw.get("rules", [])),
+                effects=tuple(raw.get("effects", [])),
+                opens_tasks=tuple(TaskSpec(**task) for task in raw.get("opens_tasks", [])),
+                closes_tasks=tuple(raw.get("closes_tasks", [])),
+            )
+    except TypeError as exc:
+        problems.append(f"{where}: {exc}")
+        return None
+    return WorkflowDef(name=head["name"], title=head.get("title", head["name"]),
+                       subject=head["subject"], initial=head["initial"],
+                       rule_pack=head["rule_pack"], states=states, transitions=transitions,
+                       source=path)
+
+
+def _validate_workflow(workflow: WorkflowDef, packs: Mapping[str, rulebook.RulePack],
+                       settings: Settings, problems: list[str]) -> None:
+    where = workflow.source.name
+    kind = KINDS.get(workflow.subject)
+    if kind is None:
+        problems.append(f"{where}: unknown subject kind {workflow.subject!r}")
+    pack = packs.get(workflow.rule_pack)
+    if pack is None:
+        problems.append(f"{where}: unknown rule pack {workflow.rule_pack!r}")
+    if workflow.initial not in workflow.states:
+        problems.append(f"{where}: initial state {workflow.initial!r} is not a state")
+
+    def check_setting(value: Any, what: str) -> None:
+        if isinstance(value, dict) and value.get("config") not in settings:
+            problems.append(f"{where}: {what} refers to unknown setting {value.get('config')!r}")
+        elif value is not None and not isinstance(value, (dict, int)):
+            problems.append(f"{where}: {what} must be a number of days or {{config = …}}")
+
+    def check_task(task: TaskSpec, what: str) -> None:
+        if not task.role and not task.assignee:
+            problems.append(f"{where}: {what} task {task.kind!r} has neither role nor assignee")
+        if task.role and task.role not in ROLES:
+            problems.append(f"{where}: {what} task {task.kind!r} has unknown role {task.role!r}")
+        if task.assignee and kind and task.assignee not in kind.people:
+            problems.append(f"{where}: {what} task {task.kind!r} has unknown assignee "
+                            f"{task.assignee!r}")
+        check_setting(task.due_days, f"{what} task {task.kind!r} due_days")
+
+    for transition in workflow.transitions.values():
+        what = f"transition {transition.name!r}"
+        if not transition.roles:
+            problems.append(f"{where}: {what} has no roles: nobody could fire it")
+        for role in sorted(transition.roles - ROLES):
+            problems.append(f"{where}: {what} names unknown role {role!r}")
+        if not transition.sources:
+            problems.append(f"{where}: {what} has no source states")
+        for state in (*transition.sources, transition.dest):
+            if state not in workflow.states:
+                problems.append(f"{where}: {what} names unknown state {state!r}")
+        for rule_id in transition.rules:
+            if pack is not None and rule_id not in pack.rules:
+                problems.append(f"{where}: {what} names unknown rule id {rule_id!r}")
+        for effect in transition.effects:
+            if kind is not None and effect not in kind.effects:
+                problems.append(f"{where}: {what} names unknown effect {effect!r}")
+        for task in transition.opens_tasks:
+            check_task(task, what)
+
+    for state in workflow.states.values():
+        what = f"state {state.name!r}"
+        for task in state.tasks:
+            check_task(task, what)
+        for timer in state.timers:
+            if timer.transition not in workflow.transitions:
+                problems.append(f"{where}: {what} timer fires unknown transition "
+                                f"{timer.transition!r}")
+            if (timer.at is None) == (timer.after_days is None):
+                problems.append(f"{where}: {what} timer needs exactly one of at / after_days")
+            if timer.at is not None and kind is not None and timer.at not in kind.dates:
+                problems.append(f"{where}: {what} timer date {timer.at!r} is unknown")
+            check_setting(timer.after_days, f"{what} timer after_days")
+
+    for state in sorted(set(workflow.states) - _reachable(workflow)):
+        problems.append(f"{where}: state {state!r} is unreachable from {workflow.initial!r}")
+
+
+def _reachable(workflow: WorkflowDef) -> set[str]:
+    seen, frontier = {workflow.initial}, [workflow.initial]
+    while frontier:
+        state = frontier.pop()
+        for transition in workflow.transitions_from(state):
+            if transition.dest not in seen:
+                seen.add(transition.dest)
+                frontier.append(transition.dest)
+    return seen

@@ -1,0 +1,54 @@
+"""Domain errors. The web layer maps each to one response of the external contract."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class EngineError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, details: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(EngineError):
+    """The record does not exist, or not for this user (out of scope looks the same)."""
+    code = "not_found"
+
+
+class Forbidden(EngineError):
+    """The user's role may not do this."""
+    code = "forbidden"
+
+
+class Invalid(EngineError):
+    """Bad input: details maps field names to messages."""
+    code = "invalid"
+
+
+class Conflict(EngineError):
+    """The client's version is stale; details carries the current version."""
+    code = "conflict"
+
+
+class Blocked(EngineError):
+    """A transition was refused by its rules; details lists the failing rules."""
+    code = "blocked"
+
+    def __init__(self, message: str, details: Any = None, event: Any = None):
+        super().__init__(message, details)
+        self.event = event
+
+
+class Denied(Forbidden):
+    """A transition attempt refused for role; the audit event is attached."""
+
+    def __init__(self, message: str, event: Any = None):
+        super().__init__(message)
+        self.event = event
+
+
+class OutOfScope(NotFound):
+    """A transition attempt on a record outside the user's services; audited, shown as 404."""

@@ -1,0 +1,12 @@
+"""Alembic environment: runs on the connection strengthwise hands it (see engine.schema)."""
+from alembic import context
+
+from engine.db import Base
+import engine.models  # noqa: F401  (registers the tables on Base.metadata)
+
+config = context.config
+connection = config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata,
+                  render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,49 @@
+"""Subject kinds: what the engine needs to know about a thing a workflow moves.
+
+A workflow definition names its subject kind ("plan", later "supervision", …). The kind says
+which model holds the subjects, how to build the snapshot that rules read, which named effects a
+definition may ask for, and how to resolve the names a definition uses for dates and people.
+Adding a workflow adds a kind; the engine itself has no branch per workflow.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Mapping, Optional
+
+from sqlalchemy.orm import Session
+
+from .models import WorkflowSubject
+
+
+@dataclass
+class EffectContext:
+    """Handed to a named effect while a transition is being fired."""
+
+    session: Session
+    subject: Any
+    actor: Any
+    now: datetime
+    today: date
+    inputs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SubjectKind:
+    name: str
+    model: type[WorkflowSubject]
+    snapshot: Callable[[Session, Any], Any]
+    describe: Callable[[Any], Mapping[str, str]]
+    effects: Mapping[str, Callable[[EffectContext], None]] = field(default_factory=dict)
+    # Names a definition may use for a timer's date ("next_review_date") …
+    dates: Mapping[str, Callable[[Any], Optional[date]]] = field(default_factory=dict)
+    # … and for a task's assignee ("key_worker"): each returns a user id or None.
+    people: Mapping[str, Callable[[Session, Any], Optional[int]]] = field(default_factory=dict)
+
+
+KINDS: dict[str, SubjectKind] = {}
+
+
+def register(kind: SubjectKind) -> SubjectKind:
+    KINDS[kind.name] = kind
+    return kind

@@ -1,0 +1,39 @@
+"""Timers: rows in the database that fire a transition when they fall due."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from .definitions import Registry, TimerSpec, WorkflowDef
+from .models import Timer
+
+
+def schedule(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
+             spec: TimerSpec, now: datetime) -> Timer | None:
+    """Schedule `spec` for `subject`; a date-based timer with no date set is not scheduled."""
+    if spec.at is not None:
+        day = workflow.kind.dates[spec.at](subject)
+        if day is None:
+            return None
+        # A review falls due at the start of its day where the service is.
+        zone = ZoneInfo(registry.settings["timezone"])
+        due_at = datetime.combine(day, time.min, tzinfo=zone)
+    else:
+        due_at = now + timedelta(days=registry.setting(spec.after_days))
+    timer = Timer(workflow=workflow.name, subject_type=workflow.kind.name, subject_id=subject.id,
+                  transition=spec.transition, due_at=due_at, status="pending", created_at=now)
+    session.add(timer)
+    return timer
+
+
+def cancel_pending(session: Session, subject_type: str, subject_id: int) -> None:
+    session.execute(
+        update(Timer)
+        .where(Timer.subject_type == subject_type, Timer.subject_id == subject_id,
+               Timer.status == "pending")
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False))

@@ -1,0 +1,200 @@
+"""Firing transitions: the one function through which any workflow state ever changes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from . import audit, tasks, timers
+from .access import Actor
+from .clock import Clock, SystemClock
+from .db import begin_write
+from .definitions import Registry, TransitionDef, WorkflowDef
+from .errors import Blocked, Conflict, Denied, NotFound, OutOfScope
+from .models import AuditEvent, WorkflowSubject
+from .rules import RuleContext, Verdict, evaluate
+from .subjects import EffectContext
+from .uow import lock
+
+SOURCE_RULE = "workflow.source-state"
+
+
+@dataclass(frozen=True)
+class Fired:
+    subject: WorkflowSubject
+    event: AuditEvent
+
+
+@dataclass(frozen=True)
+class Option:
+    """A transition the actor's role may fire from the subject's state, with its verdicts."""
+
+    transition: TransitionDef
+    verdicts: list[Verdict]
+
+    @property
+    def allowed(self) -> bool:
+        return all(verdict.passed for verdict in self.verdicts)
+
+
+class _StateHolder:
+    """What the shared `transitions` machine moves: writes through to the subject's state."""
+
+    def __init__(self, subject: WorkflowSubject):
+        self._subject = subject
+
+    @property
+    def state(self) -> str:
+        return self._subject._state
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self._subject._state = value
+
+
+class Engine:
+    """Workflow definitions, rule packs, settings and a clock: everything firing needs."""
+
+    def __init__(self, registry: Registry, clock: Clock | None = None):
+        self.registry = registry
+        self.settings = registry.settings
+        self.clock = clock or SystemClock()
+        self._zone = ZoneInfo(self.settings["timezone"])
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self, now: datetime | None = None) -> date:
+        """The date where the service is (config `timezone`), not in UTC."""
+        return (now or self.now()).astimezone(self._zone).date()
+
+    def workflow_of(self, subject: WorkflowSubject) -> WorkflowDef:
+        return self.registry.workflow(subject.workflow)
+
+    def fire(self, session: Session, subject: WorkflowSubject, name: str, actor: Actor, *,
+             version: int, comment: str | None = None, reason: str | None = None) -> Fired:
+        """Fire transition `name` on `subject` as `actor`, in one transaction.
+
+        Checks scope and role, the client's version, the source state and every guarding rule.
+        If all pass: moves the state through the workflow's machine, runs the transition's
+        effects, closes and opens tasks, cancels and schedules timers, appends an `advanced`
+        audit event and commits. A refusal appends a `denied` or `blocked` event, commits only
+        that, and raises OutOfScope / Denied / Blocked. A stale version raises Conflict and
+        writes nothing. Any other failure rolls everything back.
+        """
+        model, ident = type(subject), subject.id
+        begin_write(session)
+        try:
+            fired = self._fire(session, model, ident, name, actor, version, comment, reason)
+        except (Blocked, Denied, OutOfScope) as refusal:
+            if refusal.event is not None:
+                session.commit()
+            else:
+                session.rollback()
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
+        return fired
+
+    def options(self, session: Session, subject: WorkflowSubject, actor: Actor) -> list[Option]:
+        """Every transition from the current state that the actor's role may fire, judged now."""
+        workflow = self.workflow_of(subject)
+        snapshot = workflow.kind.snapshot(session, subject)
+        now = self.now()
+        return [Option(transition, self._judge(workflow, transition, snapshot, actor, now, {}))
+                for transition in workflow.transitions_from(subject.state)
+                if actor.role in transition.roles]
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _fire(self, session, model, ident, name, actor, version, comment, reason) -> Fired:
+        subject = lock(session, model, ident)
+        if subject is None:
+            raise NotFound(f"{model.subject_type} {ident} not found")
+        workflow = self.workflow_of(subject)
+        transition = workflow.transitions.get(name)
+        if transition is None:
+            raise NotFound(f"{workflow.title} has no transition {name!r}")
+        now = self.now()
+        inputs = {"comment": comment, "reason": reason}
+        record = dict(session=session, workflow=workflow, subject=subject, actor=actor,
+                      transition=transition, now=now, inputs=inputs, source=subject.state)
+
+        if not actor.sees(subject.service.name):
+            event = self._audit(**record, outcome="denied", verdicts=[])
+            raise OutOfScope(f"{model.subject_type} {ident} not found", event=event)
+        if actor.role not in transition.roles:
+            event = self._audit(**record, outcome="denied", verdicts=[])
+            raise Denied(f"a {actor.role} may not {transition.title.lower()}; "
+                         f"only {', '.join(sorted(transition.roles))}", event=event)
+        if version != subject.lock_version:
+            raise Conflict(f"{model.subject_type} {ident} is at version {subject.lock_version}, "
+                           f"not {version}: reload and try again",
+                           {"version": subject.lock_version, "state": subject.state})
+
+        if subject.state not in transition.sources:
+            verdicts = [Verdict(SOURCE_RULE, f"Cannot proceed from state {subject.state}.", False,
+                                f"{transition.name} is possible from "
+                                f"{', '.join(transition.sources)}, not from {subject.state}")]
+        else:
+            snapshot = workflow.kind.snapshot(session, subject)
+            verdicts = self._judge(workflow, transition, snapshot, actor, now, inputs)
+        failing = [verdict for verdict in verdicts if not verdict.passed]
+        if failing:
+            event = self._audit(**record, outcome="blocked", verdicts=verdicts)
+            raise Blocked(f"{transition.name} refused: {len(failing)} rule"
+                          f"{'s' if len(failing) != 1 else ''} failed",
+                          [{"rule": v.rule, "text": v.text, "detail": v.detail} for v in failing],
+                          event=event)
+
+        self._advance(session, workflow, transition, subject, actor, now, inputs)
+        event = self._audit(**record, outcome="advanced", verdicts=verdicts)
+        return Fired(subject, event)
+
+    def _judge(self, workflow, transition, snapshot, actor, now, inputs) -> list[Verdict]:
+        context = RuleContext(subject=snapshot, actor=actor, now=now, today=self.today(now),
+                              inputs=inputs)
+        return evaluate(self.registry.rules_for(workflow, transition), context, self.settings)
+
+    def _advance(self, session, workflow, transition, subject, actor, now, inputs) -> None:
+        kind, source = workflow.kind, subject.state
+        workflow.machine.events[transition.name].trigger(_StateHolder(subject))
+        moved = source != transition.dest
+        today = self.today(now)
+        if moved:
+            tasks.close_tasks(session, kind.name, subject.id,
+                              [task.kind for task in workflow.states[source].tasks], now)
+            timers.cancel_pending(session, kind.name, subject.id)
+        effect_context = EffectContext(session=session, subject=subject, actor=actor, now=now,
+                                       today=today, inputs=inputs)
+        for effect in transition.effects:
+            kind.effects[effect](effect_context)
+        tasks.close_tasks(session, kind.name, subject.id, transition.closes_tasks, now)
+        if hasattr(subject, "updated_at"):
+            subject.updated_at = now
+        session.flush()  # the version bump and effects first: timers may read new content
+        if moved:
+            destination = workflow.states[transition.dest]
+            for spec in destination.tasks:
+                tasks.open_task(session, self.registry, workflow, subject, spec, now, today)
+            for spec in destination.timers:
+                timers.schedule(session, self.registry, workflow, subject, spec, now)
+        for spec in transition.opens_tasks:
+            tasks.open_task(session, self.registry, workflow, subject, spec, now, today)
+
+    def _audit(self, *, session, workflow, subject, actor, transition, now, inputs, source,
+               outcome, verdicts) -> AuditEvent:
+        # `to` is where the attempt was headed; `outcome` says whether it got there.
+        return audit.append(
+            session, at=now, actor=actor.username, actor_role=actor.role,
+            workflow=workflow.name, subject_type=workflow.kind.name, subject_id=subject.id,
+            service=subject.service.name, transition=transition.name,
+            from_state=source, to_state=transition.dest,
+            outcome=outcome, checks=[verdict.as_dict() for verdict in verdicts],
+            comment=inputs.get("comment"), reason=inputs.get("reason"),
+            rule_pack=self.registry.pack_for(workflow).label)

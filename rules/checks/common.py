@@ -1,0 +1,13 @@
+"""Checks that any workflow may use."""
+from __future__ import annotations
+
+from engine.rules import RuleContext, check
+
+from .text import blank
+
+
+@check("common.reason_recorded")
+def reason_recorded(ctx: RuleContext) -> list[str]:
+    if blank(ctx.inputs.get("reason")):
+        return ["no reason was given"]
+    return []

@@ -1,0 +1,66 @@
+"""The strengthwise web application: create_app() builds it; nothing happens at import."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from engine import Engine, load_registry, load_settings
+from engine.db import configure_engine
+
+from .extensions import db
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `test_config` may hold `settings` (overrides of config.toml keys),
+    `database_url`, `clock`, and any Flask config keys."""
+    test_config = dict(test_config or {})
+    settings = load_settings(overrides=test_config.pop("settings", None))
+    clock = test_config.pop("clock", None)
+    database_url = test_config.pop("database_url", None) or settings.database_url
+
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=_secret_key(Path(app.instance_path)),
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(database_url),
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(test_config)
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    app.extensions["strengthwise"] = Engine(load_registry(settings), clock)
+
+    from .api import api, unknown_api_path
+    app.register_blueprint(api)
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        from flask import request
+        if request.path.startswith(api.url_prefix):
+            return unknown_api_path()
+        return exc
+    from .cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def _secret_key(instance: Path) -> str:
+    """Generated into instance/ on first run and kept there; never committed."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

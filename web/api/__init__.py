@@ -1,0 +1,69 @@
+"""The JSON API under /api/v1. Every error, including 404 and 405, is the contract's JSON."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import Blocked, Conflict, EngineError, Forbidden, Invalid, NotFound
+
+from .auth import authenticate
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+STATUS = {NotFound: 404, Forbidden: 403, Invalid: 422, Conflict: 409, Blocked: 422}
+HTTP_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "invalid", 415: "invalid",
+              422: "invalid", 429: "too_many_requests"}
+
+
+def error(code: str, message: str, status: int, details=None, **extra):
+    body = {"error": code, "message": message, "details": details, **extra}
+    return jsonify(body), status
+
+
+@api.before_request
+def require_token():
+    if request.endpoint == "api.openapi":
+        return None
+    user = authenticate(request.headers.get("Authorization", ""))
+    if user is None:
+        return error("unauthorized", "a valid Bearer token is required", 401)
+    g.user = user
+    return None
+
+
+@api.errorhandler(EngineError)
+def engine_error(exc: EngineError):
+    status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
+    extra = {}
+    event = getattr(exc, "event", None)
+    if event is not None:
+        extra["event"] = event.seq
+    return error(exc.code, exc.message, status, exc.details, **extra)
+
+
+@api.errorhandler(ValidationError)
+def validation_error(exc: ValidationError):
+    return error("invalid", "the request has invalid fields", 422, exc.messages)
+
+
+@api.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    return error(HTTP_CODES.get(exc.code, "error"), exc.description or exc.name, exc.code)
+
+
+@api.errorhandler(Exception)
+def unexpected(exc: Exception):
+    # Logged with its traceback by Flask; the client still gets JSON, never an HTML page.
+    from flask import current_app
+    current_app.logger.exception("unhandled error in the API")
+    return error("internal", "something went wrong on our side; it has been logged", 500)
+
+
+def unknown_api_path():
+    """404 for any path under /api/v1 that no route matches (blueprint handlers miss those)."""
+    return error("not_found", "no such API endpoint", 404)
+
+
+from . import people, plans, me, openapi  # noqa: E402,F401  (routes register on import)

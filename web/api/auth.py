@@ -1,0 +1,25 @@
+"""Bearer tokens: random, shown once, stored as SHA-256."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.access import Actor
+from engine.models import ApiToken, User
+from engine.users import hash_token
+
+from ..extensions import db
+
+
+def authenticate(header: str) -> User | None:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def current_actor() -> Actor:
+    from flask import g
+    return Actor.of(g.user)

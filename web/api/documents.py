@@ -1,0 +1,51 @@
+"""How records look in the API: the plan document, versions, audit events."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine import plans
+from engine.models import AuditEvent, Person, Plan, PlanVersion
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def person_document(person: Person) -> dict[str, Any]:
+    return {"id": person.id, "name": person.name, "service": person.service.name,
+            "created_at": iso(person.created_at)}
+
+
+def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
+    """Server fields, then the content: the working draft if any, else the version in force."""
+    return {
+        "id": plan.id, "person_id": plan.person_id, "person_name": plan.person.name,
+        "service": plan.service.name, "workflow": plan.workflow, "state": plan.state,
+        "version": plan.lock_version, "author": plan.author.username,
+        "approved_version": plan.current_version,
+        "is_draft": plan.draft is not None, "draft_number": plan.draft_number,
+        "editors": plans.editors_of(session, plan) if plan.draft is not None else [],
+        "created_at": iso(plan.created_at), "updated_at": iso(plan.updated_at),
+        **plans.content_of(plan, session),
+    }
+
+
+def version_document(version: PlanVersion) -> dict[str, Any]:
+    return {"number": version.number, "approved_at": iso(version.approved_at),
+            "approved_by": version.approved_by.username if version.approved_by else None,
+            "editors": version.editors, **version.content}
+
+
+def event_document(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq, "at": iso(event.at), "actor": event.actor,
+        "actor_role": event.actor_role, "workflow": event.workflow,
+        "subject_type": event.subject_type, "subject_id": event.subject_id,
+        "service": event.service, "transition": event.transition,
+        "from": event.from_state, "to": event.to_state, "outcome": event.outcome,
+        "checks": event.checks, "comment": event.comment, "reason": event.reason,
+        "rule_pack": event.rule_pack, "hash": event.hash, "prev_hash": event.prev_hash,
+    }

@@ -1,0 +1,95 @@
+"""GET /api/v1/openapi.json: the OpenAPI 3 document, built from the request schemas."""
+from __future__ import annotations
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import current_app
+
+from . import api
+from .schemas import (PersonSchema, PlanContentSchema, PlanCreateSchema, PlanUpdateSchema,
+                      TransitionRequestSchema)
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+OBJECT = {"type": "object"}
+
+# path → method → (summary, request schema or None, {status: description})
+ENDPOINTS = {
+    "/me": {"get": ("The signed-in user", None, {200: "username, role, services"})},
+    "/people": {
+        "get": ("People in your services", None, {200: "{people: [...]}"}),
+        "post": ("Add a person", "Person", {201: "the person", 422: "invalid"}),
+    },
+    "/people/{id}": {"get": ("One person", None, {200: "the person", 404: "not found"})},
+    "/plans": {
+        "get": ("Plans in your services (?state=, ?person_id=)", None, {200: "{plans: [...]}"}),
+        "post": ("Start a plan in draft", "PlanCreate", {201: "plan document", 404: "no person",
+                                                        422: "invalid"}),
+    },
+    "/plans/{id}": {
+        "get": ("The plan: working draft if any, else the version in force", None,
+                {200: "plan document", 404: "not found"}),
+        "put": ("Replace the draft's content", "PlanUpdate",
+                {200: "plan document", 409: "stale version", 422: "not in draft, or invalid"}),
+    },
+    "/plans/{id}/versions": {"get": ("Approved versions, newest first", None,
+                                     {200: "{versions: [...]}"})},
+    "/plans/{id}/versions/{number}": {"get": ("One approved version", None,
+                                              {200: "version", 404: "not found"})},
+    "/plans/{id}/transitions": {"get": (
+        "Transitions your role may fire now, each with its rule checklist", None,
+        {200: "{transitions: [{name, to, allowed, checks}]}"})},
+    "/plans/{id}/transitions/{name}": {"post": (
+        "Fire a transition", "TransitionRequest",
+        {200: "{plan, event}", 403: "your role may not", 404: "unknown plan or transition",
+         409: "stale version", 422: "blocked (details: failing rules) or invalid"})},
+    "/plans/{id}/audit": {"get": ("Every attempt on this plan (?outcome=, ?transition=, ?actor=)",
+                                  None, {200: "{events: [...]}"})},
+    "/plans/{id}/acknowledgements": {
+        "get": ("Who acknowledged which version", None, {200: "{acknowledgements: [...]}"}),
+        "post": ("Acknowledge the version in force", None, {201: "acknowledgement",
+                                                           422: "no approved version"}),
+    },
+}
+
+
+def build_spec() -> dict:
+    spec = APISpec(title="strengthwise API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "Support plans, their workflow, rules and audit trail. "
+                                        "Authenticate with `Authorization: Bearer <token>`."})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name, schema in (("Person", PersonSchema), ("PlanContent", PlanContentSchema),
+                         ("PlanCreate", PlanCreateSchema), ("PlanUpdate", PlanUpdateSchema),
+                         ("TransitionRequest", TransitionRequestSchema)):
+        spec.components.schema(name, schema=schema)
+    spec.components.schema("Error", {"type": "object", "required": ["error", "message"],
+                                     "properties": {
+        "error": {"type": "string", "enum": ["unauthorized", "not_found", "forbidden", "invalid",
+                                             "conflict", "blocked"]},
+        "message": {"type": "string"}, "details": {}}})
+    for path, methods in ENDPOINTS.items():
+        operations = {}
+        for method, (summary, body, responses) in methods.items():
+            operation = {"summary": summary, "security": [{"bearer": []}], "responses": {
+                str(status): {"description": text, "content": {"application/json": {
+                    "schema": ERROR if status >= 400 else OBJECT}}}
+                for status, text in {**responses, 401: "no valid token"}.items()}}
+            params = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+            if params:
+                operation["parameters"] = [
+                    {"name": p, "in": "path", "required": True,
+                     "schema": {"type": "string" if p == "name" else "integer"}} for p in params]
+            if body:
+                operation["requestBody"] = {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{body}"}}}}
+            operations[method] = operation
+        spec.path(path=path, operations=operations)
+    document = spec.to_dict()
+    document["servers"] = [{"url": "/api/v1"}]
+    return document
+
+
+@api.get("/openapi.json")
+def openapi():
+    cache = current_app.extensions.setdefault("strengthwise_openapi", build_spec())
+    return cache

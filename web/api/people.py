@@ -1,0 +1,33 @@
+"""People: the person a plan belongs to."""
+from sqlalchemy import select
+
+from engine import plans
+from engine.models import Person, Service
+
+from ..extensions import db
+from ..runtime import engine, load_body
+from . import api
+from .auth import current_actor
+from .documents import person_document
+from .schemas import PersonSchema
+
+
+@api.post("/people")
+def create_person():
+    body = load_body(PersonSchema())
+    person = plans.create_person(db.session, current_actor(), body["name"].strip(),
+                                 body["service"], engine().now())
+    return person_document(person), 201
+
+
+@api.get("/people")
+def list_people():
+    actor = current_actor()
+    rows = db.session.scalars(select(Person).join(Service)
+                              .where(Service.name.in_(actor.services)).order_by(Person.name))
+    return {"people": [person_document(person) for person in rows]}
+
+
+@api.get("/people/<int:person_id>")
+def get_person(person_id: int):
+    return person_document(plans.get_person(db.session, current_actor(), person_id))

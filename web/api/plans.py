@@ -1,0 +1,134 @@
+"""Support plans: content, versions, transitions, audit trail and acknowledgements."""
+from __future__ import annotations
+
+from flask import request
+from sqlalchemy import select
+
+from engine import plans
+from engine.errors import Invalid, NotFound
+from engine.models import Acknowledgement, AuditEvent, Plan, Service
+
+from ..extensions import db
+from ..runtime import engine, load_body
+from . import api
+from .auth import current_actor
+from .documents import event_document, iso, plan_document, version_document
+from .schemas import (EmptySchema, PlanCreateSchema, PlanUpdateSchema,
+                      TransitionRequestSchema)
+
+OUTCOMES = ("advanced", "blocked", "denied")
+
+
+@api.post("/plans")
+def create_plan():
+    body = load_body(PlanCreateSchema())
+    person_id = body.pop("person_id")
+    plan = plans.create_plan(db.session, current_actor(), person_id, body, engine().now())
+    return plan_document(db.session, plan), 201
+
+
+@api.get("/plans")
+def list_plans():
+    actor = current_actor()
+    query = (select(Plan).join(Service, Plan.service_id == Service.id)
+             .where(Service.name.in_(actor.services)).order_by(Plan.id))
+    if request.args.get("state"):
+        query = query.where(Plan._state == request.args["state"])
+    if request.args.get("person_id", "").isdigit():
+        query = query.where(Plan.person_id == int(request.args["person_id"]))
+    return {"plans": [plan_document(db.session, plan) for plan in db.session.scalars(query)]}
+
+
+@api.get("/plans/<int:plan_id>")
+def get_plan(plan_id: int):
+    return plan_document(db.session, plans.get_plan(db.session, current_actor(), plan_id))
+
+
+@api.put("/plans/<int:plan_id>")
+def update_plan(plan_id: int):
+    actor = current_actor()
+    plans.get_plan(db.session, actor, plan_id)  # 404 before validating a body for nothing
+    body = load_body(PlanUpdateSchema())
+    version = body.pop("version")
+    plan = plans.update_draft(db.session, actor, plan_id, body, version, engine().now())
+    return plan_document(db.session, plan)
+
+
+@api.get("/plans/<int:plan_id>/versions")
+def list_versions(plan_id: int):
+    plan = plans.get_plan(db.session, current_actor(), plan_id)
+    return {"versions": [version_document(v) for v in plans.versions(db.session, plan)]}
+
+
+@api.get("/plans/<int:plan_id>/versions/<int:number>")
+def get_version(plan_id: int, number: int):
+    plan = plans.get_plan(db.session, current_actor(), plan_id)
+    for version in plans.versions(db.session, plan):
+        if version.number == number:
+            return version_document(version)
+    raise NotFound(f"plan {plan_id} has no version {number}")
+
+
+@api.get("/plans/<int:plan_id>/transitions")
+def list_transitions(plan_id: int):
+    actor = current_actor()
+    plan = plans.get_plan(db.session, actor, plan_id)
+    options = engine().options(db.session, plan, actor)
+    return {"state": plan.state, "version": plan.lock_version, "transitions": [
+        {"name": option.transition.name, "title": option.transition.title,
+         "to": option.transition.dest, "allowed": option.allowed,
+         "checks": [verdict.as_dict() for verdict in option.verdicts]}
+        for option in options]}
+
+
+@api.post("/plans/<int:plan_id>/transitions/<name>")
+def fire_transition(plan_id: int, name: str):
+    actor = current_actor()
+    plan = plans.get_plan(db.session, actor, plan_id)
+    workflow = engine().workflow_of(plan)
+    if name not in workflow.transitions:
+            raise NotFound(f"{workflow.title} has no transition {name!r}",
+                       {"transitions": sorted(workflow.transitions)})
+    body = load_body(TransitionRequestSchema())
+    fired = engine().fire(db.session, plan, name, actor, version=body["version"],
+                          comment=body["comment"], reason=body["reason"])
+    return {"plan": plan_document(db.session, fired.subject),
+            "event": event_document(fired.event)}
+
+
+@api.get("/plans/<int:plan_id>/audit")
+def plan_audit(plan_id: int):
+    plan = plans.get_plan(db.session, current_actor(), plan_id)
+    query = (select(AuditEvent)
+             .where(AuditEvent.subject_type == "plan", AuditEvent.subject_id == plan.id)
+             .order_by(AuditEvent.seq))
+    outcome = request.args.get("outcome")
+    if outcome:
+        if outcome not in OUTCOMES:
+            raise Invalid("unknown outcome", {"outcome": [f"must be one of {', '.join(OUTCOMES)}"]})
+        query = query.where(AuditEvent.outcome == outcome)
+    if request.args.get("transition"):
+        query = query.where(AuditEvent.transition == request.args["transition"])
+    if request.args.get("actor"):
+        query = query.where(AuditEvent.actor == request.args["actor"])
+    return {"events": [event_document(event) for event in db.session.scalars(query)]}
+
+
+@api.post("/plans/<int:plan_id>/acknowledgements")
+def acknowledge(plan_id: int):
+    actor = current_actor()
+    plans.get_plan(db.session, actor, plan_id)
+    if request.get_data(cache=True):
+        load_body(EmptySchema())
+    ack = plans.acknowledge(db.session, actor, plan_id, engine().now())
+    return {"plan_id": plan_id, "version": ack.version_number, "user": actor.username,
+            "at": iso(ack.at)}, 201
+
+
+@api.get("/plans/<int:plan_id>/acknowledgements")
+def list_acknowledgements(plan_id: int):
+    plan = plans.get_plan(db.session, current_actor(), plan_id)
+    rows = db.session.scalars(select(Acknowledgement).where(Acknowledgement.plan_id == plan.id)
+                              .order_by(Acknowledgement.at))
+    return {"acknowledgements": [{"version": a.version_number, "user": a.user.username,
+                                  "at": iso(a.at)} for a in rows]}

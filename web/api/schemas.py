@@ -1,0 +1,137 @@
+"""Request schemas (marshmallow). Unknown fields, wrong types and dangling ids are refused."""
+from __future__ import annotations
+
+from collections import Counter
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+APPROACHES = ("prompting", "coaching", "environmental_adjustment", "communication",
+              "practical_support", "accompanying")
+CONSENT = ("given", "best_interests")
+
+
+class IsoDate(fields.Date):
+    """A calendar date given as YYYY-MM-DD; kept as that string in the stored content."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+
+
+def text(max_length: int = 4000, **kwargs) -> fields.Str:
+    return fields.Str(allow_none=True, load_default=None,
+                      validate=validate.Length(max=max_length), **kwargs)
+
+
+def ident() -> fields.Str:
+    return fields.Str(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9_.-]{1,40}$", error="must be 1–40 letters, digits, '.', '_' or '-'"))
+
+
+def hours() -> fields.Float:
+    return fields.Float(allow_none=True, load_default=None,
+                        validate=validate.Range(min=0, max=168,
+                                                error="must be between 0 and 168 hours a week"))
+
+
+class StrengthSchema(Schema):
+    id = ident()
+    description = text()
+    used_as = text()
+
+
+class OutcomeSchema(Schema):
+    id = ident()
+    statement = text()
+    target = text()
+    measure = text()
+    strength_ids = fields.List(fields.Str(), load_default=list)
+
+
+class ActionSchema(Schema):
+    id = ident()
+    outcome_id = fields.Str(required=True)
+    description = text()
+    approach = fields.Str(allow_none=True, load_default=None, validate=validate.OneOf(APPROACHES))
+    when = text(500)
+    hours_per_week = hours()
+
+
+class RiskSchema(Schema):
+    id = ident()
+    description = text()
+    why_proportionate = text()
+    monitoring = text()
+    escalation = text()
+    restrictive = fields.Bool(load_default=False)
+    justification = text()
+    review_date = IsoDate(allow_none=True, load_default=None)
+
+
+class InvolvementSchema(Schema):
+    person_views = text()
+    involved_on = IsoDate(allow_none=True, load_default=None)
+    advocate = text(500)
+    consent = fields.Str(allow_none=True, load_default=None, validate=validate.OneOf(CONSENT))
+    best_interests_record = text()
+
+
+class PlanContentSchema(Schema):
+    commissioned_hours_per_week = hours()
+    start_date = IsoDate(allow_none=True, load_default=None)
+    next_review_date = IsoDate(allow_none=True, load_default=None)
+    key_worker = fields.Str(allow_none=True, load_default=None, validate=validate.Length(max=80))
+    involvement = fields.Nested(InvolvementSchema, load_default=lambda: InvolvementSchema().load({}))
+    strengths = fields.List(fields.Nested(StrengthSchema), load_default=list)
+    outcomes = fields.List(fields.Nested(OutcomeSchema), load_default=list)
+    actions = fields.List(fields.Nested(ActionSchema), load_default=list)
+    risks = fields.List(fields.Nested(RiskSchema), load_default=list)
+
+    @validates_schema
+    def ids_resolve(self, data, **kwargs):
+        """Ids are unique within their list, and every reference points at something real."""
+        errors: dict = {}
+        for name in ("strengths", "outcomes", "actions", "risks"):
+            counts = Counter(item["id"] for item in data.get(name, []))
+            for index, item in enumerate(data.get(name, [])):
+                if counts[item["id"]] > 1:
+                    _add(errors, name, index, "id", f"id {item['id']!r} is used more than once")
+        strengths = {item["id"] for item in data.get("strengths", [])}
+        outcomes = {item["id"] for item in data.get("outcomes", [])}
+        for index, outcome in enumerate(data.get("outcomes", [])):
+            for ref in outcome.get("strength_ids", []):
+                if ref not in strengths:
+                    _add(errors, "outcomes", index, "strength_ids",
+                         f"no strength {ref!r} in this plan")
+        for index, action in enumerate(data.get("actions", [])):
+            if action["outcome_id"] not in outcomes:
+                _add(errors, "actions", index, "outcome_id",
+                     f"no outcome {action['outcome_id']!r} in this plan")
+        if errors:
+            raise ValidationError(errors)
+
+
+class PlanUpdateSchema(PlanContentSchema):
+    version = fields.Int(required=True, strict=True)
+
+
+class PlanCreateSchema(PlanContentSchema):
+    person_id = fields.Int(required=True, strict=True)
+
+
+class PersonSchema(Schema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    service = fields.Str(required=True, validate=validate.Length(min=1, max=80))
+
+
+class TransitionRequestSchema(Schema):
+    version = fields.Int(required=True, strict=True)
+    comment = text(2000)
+    reason = text(2000)
+
+
+class EmptySchema(Schema):
+    pass
+
+
+def _add(errors: dict, name: str, index: int, field: str, message: str) -> None:
+    errors.setdefault(name, {}).setdefault(index, {}).setdefault(field, []).append(message)

@@ -1,0 +1,144 @@
+"""The `strengthwise` command line (also `flask --app web …`)."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from engine import DefinitionError, load_registry, load_settings
+from engine.audit import verify_chain
+from engine.errors import Invalid
+from engine.schema import upgrade
+from engine.users import add_user, new_password
+
+from .extensions import db
+from .runtime import engine
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_command, user_group, serve_command, audit_group, rules_group):
+        app.cli.add_command(command)
+
+
+@click.command("init")
+@click.option("--demo", is_flag=True, help="Add demo services, users, people and plans.")
+@with_appcontext
+def init_command(demo: bool) -> None:
+    """Create or upgrade the database; load workflows and rule packs. Idempotent."""
+    before, after = upgrade(db.engine)
+    if before == after:
+        click.echo(f"Database is up to date (schema {after}).")
+    else:
+        click.echo(f"Database upgraded from schema {before or 'empty'} to {after}.")
+    registry = engine().registry
+    for workflow in registry.workflows.values():
+        pack = registry.pack_for(workflow)
+        click.echo(f"Workflow {workflow.name}: {len(workflow.states)} states, "
+                   f"{len(workflow.transitions)} transitions, rule pack {pack.label} "
+                   f"({len(pack.rules)} rules).")
+    if demo:
+        from .demo import load_demo
+        load_demo(db.session, engine(), click.echo)
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage users."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["staff", "manager", "auditor", "admin"]))
+@click.option("--service", "services", multiple=True, required=True,
+              help="A service the user works in (repeat for several); created if new.")
+@with_appcontext
+def user_add(username: str, role: str, services: tuple[str, ...]) -> None:
+    """Create a user. Reads a password from stdin if piped, else generates one.
+    The last line printed is the user's API token."""
+    piped = sys.stdin is not None and not sys.stdin.isatty()
+    password = sys.stdin.readline().rstrip("\r\n") if piped else ""
+    generated = not password  # nothing piped (or an empty stdin such as /dev/null)
+    password = password or new_password()
+    try:
+        user, token = add_user(db.session, username, role, list(services), password,
+                               engine().now())
+    except Invalid as exc:
+        problems = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in exc.details.items())
+        raise click.ClickException(f"cannot add user {username}: {problems}") from None
+    click.echo(f"Added {user.role} {user.username} in {', '.join(user.service_names)}.")
+    if generated:
+        click.echo(f"Password: {password}")
+    click.echo(token)
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to listen on (config server.host).")
+@click.option("--port", default=None, type=int, help="Port to listen on (config server.port).")
+@with_appcontext
+def serve_command(host: str | None, port: int | None) -> None:
+    """Run the web app and API with the waitress production server."""
+    from waitress import serve
+
+    settings = engine().settings
+    host = host or settings["server.host"]
+    port = port or settings["server.port"]
+    click.echo(f"strengthwise serving on http://{host}:{port} (Ctrl+C to stop)", err=True)
+    serve(current_app._get_current_object(), host=host, port=port,
+          threads=settings["server.threads"], ident="strengthwise")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Check the audit trail."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Verify the whole audit chain; exit 1 naming the first bad event."""
+    report = verify_chain(db.session)
+    if report.ok:
+        click.echo(f"Audit chain intact: {report.checked} events verified.")
+        return
+    click.echo(f"Audit chain BROKEN at event {report.bad_seq}: {report.problem} "
+               f"({report.checked} events verified before it).", err=True)
+    sys.exit(1)
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """Rule packs and workflow definitions."""
+
+
+@rules_group.command("check")
+def rules_check() -> None:
+    """Validate rule packs and workflow definitions; exit 1 listing every problem."""
+    try:
+        registry = load_registry(load_settings())
+    except DefinitionError as exc:
+        click.echo(f"{len(exc.problems)} problem(s) in workflows/ and rules/:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+    for workflow in registry.workflows.values():
+        pack = registry.pack_for(workflow)
+        click.echo(f"ok  {workflow.source.name}: {len(workflow.states)} states, "
+                   f"{len(workflow.transitions)} transitions; {pack.source.name} "
+                   f"{pack.label}: {len(pack.rules)} rules")
+
+
+def _create_app(*_args, **_kwargs) -> Flask:
+    from . import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False, set_debug_flag=False)
+def main() -> None:
+    """strengthwise: strengths-based support plans, reviews and their audit trail."""
+
+
+for _command in (init_command, user_group, serve_command, audit_group, rules_group):
+    main.add_command(_command)
