@@ -7,10 +7,11 @@ from typing import Any
 class EngineError(Exception):
     code = "error"
 
-    def __init__(self, message: str, details: Any = None):
+    def __init__(self, message: str, details: Any = None, event: Any = None):
         super().__init__(message)
         self.message = message
         self.details = details
+        self.event = event  # the audit event that recorded a refused attempt, if any
 
 
 class NotFound(EngineError):
@@ -37,17 +38,9 @@ class Blocked(EngineError):
     """A transition was refused by its rules; details lists the failing rules."""
     code = "blocked"
 
-    def __init__(self, message: str, details: Any = None, event: Any = None):
-        super().__init__(message, details)
-        self.event = event
-
 
 class Denied(Forbidden):
     """A transition attempt refused for role; the audit event is attached."""
-
-    def __init__(self, message: str, event: Any = None):
-        super().__init__(message)
-        self.event = event
 
 
 class OutOfScope(NotFound):

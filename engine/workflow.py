@@ -75,7 +75,7 @@ class Engine:
         return self.registry.workflow(subject.workflow)
 
     def fire(self, session: Session, subject: WorkflowSubject, name: str, actor: Actor, *,
-             version: int, comment: str | None = None, reason: str | None = None) -> Fired:
+             version: int | None, comment: str | None = None, reason: str | None = None) -> Fired:
         """Fire transition `name` on `subject` as `actor`, in one transaction.
 
         Checks scope and role, the client's version, the source state and every guarding rule.
@@ -90,10 +90,7 @@ class Engine:
         try:
             fired = self._fire(session, model, ident, name, actor, version, comment, reason)
         except (Blocked, Denied, OutOfScope) as refusal:
-            if refusal.event is not None:
-                session.commit()
-            else:
-                session.rollback()
+            session.commit()  # the refusal's audit event, and nothing else
             raise
         except BaseException:
             session.rollback()

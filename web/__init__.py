@@ -5,7 +5,8 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
 
 from engine import Engine, load_registry, load_settings
 from engine.db import configure_engine
@@ -36,14 +37,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         configure_engine(db.engine)
     app.extensions["strengthwise"] = Engine(load_registry(settings), clock)
 
-    from .api import api, unknown_api_path
+    from .api import api, http_error
     app.register_blueprint(api)
 
-    @app.errorhandler(404)
-    def not_found(exc):
-        from flask import request
+    @app.errorhandler(HTTPException)
+    def routing_error(exc: HTTPException):
+        # 404 and 405 are raised while routing, before any blueprint is chosen.
         if request.path.startswith(api.url_prefix):
-            return unknown_api_path()
+            return http_error(exc)
         return exc
     from .cli import register_commands
     register_commands(app)

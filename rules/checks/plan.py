@@ -76,14 +76,14 @@ def hours_allocated(ctx: RuleContext) -> list[str]:
 
 @check("plan.risks_complete")
 def risks_complete(ctx: RuleContext) -> list[str]:
-    labels = {"description": "description of the risk",
-              "why_proportionate": "reason the approach is proportionate",
+    labels = {"description": "what the risk is",
+              "why_proportionate": "why the approach is proportionate",
               "monitoring": "what staff monitor", "escalation": "when to escalate or reassess"}
     problems = []
     for risk in ctx.subject.content.get("risks") or []:
         gaps = missing_fields(risk, labels)
         if gaps:
-            problems.append(f"risk {risk['id']} has no {and_join(gaps)}")
+            problems.append(f"risk {risk['id']} does not record {and_join(gaps)}")
     return problems
 
 

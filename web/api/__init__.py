@@ -50,7 +50,8 @@ def validation_error(exc: ValidationError):
 
 @api.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
-    return error(HTTP_CODES.get(exc.code, "error"), exc.description or exc.name, exc.code)
+    message = "no such API endpoint" if exc.code == 404 else exc.description or exc.name
+    return error(HTTP_CODES.get(exc.code, "error"), message, exc.code)
 
 
 @api.errorhandler(Exception)
@@ -59,11 +60,6 @@ def unexpected(exc: Exception):
     from flask import current_app
     current_app.logger.exception("unhandled error in the API")
     return error("internal", "something went wrong on our side; it has been logged", 500)
-
-
-def unknown_api_path():
-    """404 for any path under /api/v1 that no route matches (blueprint handlers miss those)."""
-    return error("not_found", "no such API endpoint", 404)
 
 
 from . import people, plans, me, openapi  # noqa: E402,F401  (routes register on import)

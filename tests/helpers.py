@@ -1,0 +1,142 @@
+"""Small builders for tests: the cast of users, an API client that speaks as them, plan content."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from engine.users import add_user
+
+CAST = {
+    # username: (role, services)
+    "mia": ("manager", ["riverside"]),
+    "max": ("manager", ["riverside"]),
+    "sam": ("staff", ["riverside"]),
+    "sue": ("staff", ["riverside"]),
+    "ada": ("auditor", ["riverside", "northgate"]),
+    "oli": ("staff", ["northgate"]),
+    "nina": ("manager", ["northgate"]),
+}
+
+
+@dataclass
+class Users:
+    tokens: dict[str, str]
+
+    @classmethod
+    def create(cls, app, now) -> "Users":
+        from web.extensions import db
+        tokens = {}
+        with app.app_context():
+            for name, (role, services) in CAST.items():
+                _, tokens[name] = add_user(db.session, name, role, services,
+                                           f"{name}-password-1", now)
+        return cls(tokens)
+
+
+class Response:
+    def __init__(self, raw):
+        self.status = raw.status_code
+        self.json = raw.get_json(silent=True)
+        self.headers = raw.headers
+        self.text = raw.get_data(as_text=True)
+
+    def __repr__(self):
+        return f"<{self.status} {self.json or self.text[:200]}>"
+
+
+class Api:
+    """Calls /api/v1 as one of the cast: `api.as_("mia").post("/plans", {...})`."""
+
+    def __init__(self, client, users: Users, who: str | None = None):
+        self.client, self.users, self.who = client, users, who
+
+    def as_(self, who: str) -> "Api":
+        return Api(self.client, self.users, who)
+
+    def _call(self, method: str, path: str, body: Any = None, **kwargs) -> Response:
+        headers = kwargs.pop("headers", {})
+        if self.who:
+            headers["Authorization"] = f"Bearer {self.users.tokens[self.who]}"
+        raw = self.client.open("/api/v1" + path, method=method, json=body, headers=headers,
+                               **kwargs)
+        return Response(raw)
+
+    def get(self, path: str, **kwargs) -> Response:
+        return self._call("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs) -> Response:
+        return self._call("POST", path, {} if body is None else body, **kwargs)
+
+    def put(self, path: str, body: Any, **kwargs) -> Response:
+        return self._call("PUT", path, body, **kwargs)
+
+    # -- the support-plan journey, step by step ---------------------------------------------
+
+    def new_person(self, name: str = "Margaret Ellis", service: str = "riverside") -> int:
+        response = self.post("/people", {"name": name, "service": service})
+        assert response.status == 201, response
+        return response.json["id"]
+
+    def new_plan(self, person_id: int | None = None, **content) -> dict:
+        person_id = person_id or self.new_person()
+        response = self.post("/plans", {"person_id": person_id})
+        assert response.status == 201, response
+        if content:
+            return self.edit(response.json["id"], **content)
+        return response.json
+
+    def edit(self, plan_id: int, **content) -> dict:
+        plan = self.get(f"/plans/{plan_id}").json
+        response = self.put(f"/plans/{plan_id}", {**content, "version": plan["version"]})
+        assert response.status == 200, response
+        return response.json
+
+    def fire(self, plan_id: int, transition: str, **body) -> Response:
+        if "version" not in body:
+            body["version"] = self.get(f"/plans/{plan_id}").json["version"]
+        return self.post(f"/plans/{plan_id}/transitions/{transition}", body)
+
+
+def plan_content(**overrides) -> dict[str, Any]:
+    """Content that passes every approve rule (as of the test clock, 2026-11-20)."""
+    content = {
+        "commissioned_hours_per_week": 10,
+        "start_date": "2026-12-01",
+        "next_review_date": "2027-01-12",
+        "key_worker": "sam",
+        "involvement": {
+            "person_views": "I want to make my own breakfast again, like before the hospital.",
+            "involved_on": "2026-11-18", "advocate": "daughter, Jo",
+            "consent": "given", "best_interests_record": None},
+        "strengths": [
+            {"id": "s1", "description": "Strong preference for routine",
+             "used_as": "Same order of steps every morning, shown on a picture card"},
+            {"id": "s2", "description": "Close relationship with daughter",
+             "used_as": "Jo joins the Sunday call to plan the week's meals"}],
+        "outcomes": [
+            {"id": "o1", "statement": "Prepares her own breakfast",
+             "target": "prepare breakfast with no more than two prompts, five days a week",
+             "measure": "prompts per visit, recorded in the daily record",
+             "strength_ids": ["s1"]},
+            {"id": "o2", "statement": "Plans her weekly meals",
+             "target": "chooses five meals for the week with Jo every Sunday",
+             "measure": "meal plan completed and kept on the fridge",
+             "strength_ids": ["s2"]}],
+        "actions": [
+            {"id": "a1", "outcome_id": "o1",
+             "description": "Coach through each breakfast step; prompt only after a pause",
+             "approach": "coaching", "when": "morning visit, 8–9am", "hours_per_week": 7},
+            {"id": "a2", "outcome_id": "o2",
+             "description": "Set up the Sunday call and write the plan she dictates",
+             "approach": "communication", "when": "Sunday 11am", "hours_per_week": 3}],
+        "risks": [
+            {"id": "r1", "description": "Scald from the kettle",
+             "why_proportionate": "She has used a kettle safely for decades; a one-cup kettle "
+                                  "lowers the risk without taking the task away",
+             "monitoring": "Hand steadiness and any spills",
+             "escalation": "Any scald, or two spills in a week: reassess with OT",
+             "restrictive": False, "justification": None, "review_date": None}],
+    }
+    content.update(copy.deepcopy(overrides))
+    return content
