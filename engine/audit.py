@@ -42,10 +42,12 @@ def content_of(event: AuditEvent) -> dict[str, Any]:
 def append(session: Session, **content: Any) -> AuditEvent:
     """Add the next event to the chain inside the caller's transaction."""
     head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        .execution_options(populate_existing=True)).scalar_one_or_none()
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+        # The schema migration creates the head; without it, concurrent first appends would
+        # both start a chain. Refuse rather than fork.
+        raise RuntimeError("the audit_head row is missing: the audit chain cannot be extended")
     content["at"] = as_utc(content["at"])
     event = AuditEvent(seq=head.seq + 1, prev_hash=head.hash, **content)
     event.hash = event_hash(content_of(event))

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from transitions import Machine
 
 from . import rules as rulebook
-from .settings import PACKAGE_ROOT, Settings
+from .settings import Settings
 from .subjects import KINDS, SubjectKind
 
 ROLES = {"staff", "manager", "auditor", "admin", "system"}
@@ -123,8 +123,8 @@ class Registry:
 def load_registry(settings: Settings, workflows_dir: Path | None = None,
                   rules_dir: Path | None = None) -> Registry:
     """Load and validate every workflow and rule pack; raise DefinitionError listing all problems."""
-    workflows_dir = workflows_dir or PACKAGE_ROOT / "workflows"
-    rules_dir = rules_dir or PACKAGE_ROOT / "rules"
+    workflows_dir = workflows_dir or settings.path("definitions.workflows")
+    rules_dir = rules_dir or settings.path("definitions.rules")
     _load_subject_kinds()
     rulebook.load_checks()
     problems: list[str] = []
@@ -157,7 +157,7 @@ def _load_subject_kinds() -> None:
 
 
 def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
-    where = path.name
+    where = f"{path.parent.name}/{path.name}"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -198,7 +198,7 @@ def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
 
 def _validate_workflow(workflow: WorkflowDef, packs: Mapping[str, rulebook.RulePack],
                        settings: Settings, problems: list[str]) -> None:
-    where = workflow.source.name
+    where = f"{workflow.source.parent.name}/{workflow.source.name}"
     kind = KINDS.get(workflow.subject)
     if kind is None:
         problems.append(f"{where}: unknown subject kind {workflow.subject!r}")

@@ -103,7 +103,7 @@ def load_checks(package: str = "rules.checks") -> None:
 
 def read_pack(path: Path, problems: list[str]) -> RulePack | None:
     """Parse one rule pack file, appending every problem found to `problems`."""
-    where = path.name
+    where = f"{path.parent.name}/{path.name}"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -128,7 +128,7 @@ def read_pack(path: Path, problems: list[str]) -> RulePack | None:
 def validate_params(pack: RulePack, settings: Settings, problems: list[str]) -> None:
     """Every rule names a known check and gives it exactly the parameters it declares."""
     for rule in pack.rules.values():
-        where = f"{pack.source.name}: rule {rule.id}"
+        where = f"{pack.source.parent.name}/{pack.source.name}: rule {rule.id}"
         spec = CHECKS.get(rule.check)
         if spec is None:
             problems.append(f"{where}: unknown check {rule.check!r}")

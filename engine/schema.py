@@ -28,5 +28,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, after
 
 
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -43,6 +43,15 @@ class Settings:
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
 
+    def path(self, key: str) -> Path:
+        """A setting naming a folder: absolute, or relative to config.toml's folder, falling
+        back to the shipped one (so a copied config.toml still finds the shipped workflows)."""
+        path = Path(self[key])
+        if path.is_absolute():
+            return path
+        beside_config = (self.root / path).resolve()
+        return beside_config if beside_config.exists() else (PACKAGE_ROOT / path).resolve()
+
     @property
     def database_url(self) -> str:
         return resolve_database_url(self["database.url"], self.root)

@@ -15,7 +15,13 @@ OPEN_STATUSES = ("open", "claimed")
 
 def open_task(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
               spec: TaskSpec, now: datetime, today: date) -> Task:
+    """Open the task `spec` describes, unless the same task is already open for the subject."""
     kind = workflow.kind
+    existing = session.scalar(select(Task).where(
+        Task.subject_type == kind.name, Task.subject_id == subject.id, Task.kind == spec.kind,
+        Task.status.in_(OPEN_STATUSES)))
+    if existing is not None:
+        return existing
     assignee_id = kind.people[spec.assignee](session, subject) if spec.assignee else None
     due_days = registry.setting(spec.due_days)
     task = Task(

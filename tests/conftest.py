@@ -93,6 +93,8 @@ def database_url(request, tmp_path):
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :genesis)"),
+                     {"genesis": "0" * 64})
     engine.dispose()
     return url
 

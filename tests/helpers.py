@@ -140,3 +140,19 @@ def plan_content(**overrides) -> dict[str, Any]:
     }
     content.update(copy.deepcopy(overrides))
     return content
+
+
+def run_cli(*args: str, database_url: str, stdin: str | None = None, env: dict | None = None,
+            timeout: float = 120):
+    """Run the `strengthwise` console script against `database_url`, from the project root."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    script = Path(sys.executable).parent / "strengthwise"
+    environment = {**os.environ, "STRENGTHWISE_DATABASE_URL": database_url, **(env or {})}
+    return subprocess.run([str(script), *args], cwd=root, env=environment, input=stdin,
+                          capture_output=True, text=True, timeout=timeout,
+                          stdin=None if stdin is not None else subprocess.DEVNULL)

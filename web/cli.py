@@ -10,11 +10,22 @@ from flask.cli import FlaskGroup, with_appcontext
 from engine import DefinitionError, load_registry, load_settings
 from engine.audit import verify_chain
 from engine.errors import Invalid
-from engine.schema import upgrade
+from engine.schema import current_revision, head_revision, upgrade
 from engine.users import add_user, new_password
 
 from .extensions import db
 from .runtime import engine
+
+
+def require_schema() -> None:
+    """Stop with a clear instruction if the database is missing or behind the code."""
+    current, head = current_revision(db.engine), head_revision()
+    if current is None:
+        raise click.ClickException(f"the database {db.engine.url.render_as_string()} has no "
+                                   "strengthwise schema yet: run `strengthwise init` first")
+    if current != head:
+        raise click.ClickException(f"the database schema is at {current} but this version "
+                                   f"needs {head}: run `strengthwise init` to upgrade it")
 
 
 def register_commands(app: Flask) -> None:
@@ -57,6 +68,7 @@ def user_group() -> None:
 def user_add(username: str, role: str, services: tuple[str, ...]) -> None:
     """Create a user. Reads a password from stdin if piped, else generates one.
     The last line printed is the user's API token."""
+    require_schema()
     piped = sys.stdin is not None and not sys.stdin.isatty()
     password = sys.stdin.readline().rstrip("\r\n") if piped else ""
     generated = not password  # nothing piped (or an empty stdin such as /dev/null)
@@ -81,6 +93,7 @@ def serve_command(host: str | None, port: int | None) -> None:
     """Run the web app and API with the waitress production server."""
     from waitress import serve
 
+    require_schema()
     settings = engine().settings
     host = host or settings["server.host"]
     port = port or settings["server.port"]
@@ -98,6 +111,7 @@ def audit_group() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Verify the whole audit chain; exit 1 naming the first bad event."""
+    require_schema()
     report = verify_chain(db.session)
     if report.ok:
         click.echo(f"Audit chain intact: {report.checked} events verified.")
@@ -118,7 +132,8 @@ def rules_check() -> None:
     try:
         registry = load_registry(load_settings())
     except DefinitionError as exc:
-        click.echo(f"{len(exc.problems)} problem(s) in workflows/ and rules/:", err=True)
+        click.echo(f"{len(exc.problems)} problem(s) in the workflow definitions and rule packs:",
+                   err=True)
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         sys.exit(1)

@@ -47,10 +47,13 @@ def _users_table(output: str) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """A project directory with its own config.toml (so instance/ lands there), a database,
-    and the output of two `init --demo` runs."""
+    """A project directory with its own config.toml (so instance/ lands there) and links to
+    the project's workflow definitions and rule packs, a database, and the output of two
+    `init --demo` runs."""
     workdir = tmp_path_factory.mktemp("demo")
     shutil.copyfile(PROJECT / "config.toml", workdir / "config.toml")
+    for folder in ("workflows", "rules"):
+        (workdir / folder).symlink_to(PROJECT / folder, target_is_directory=True)
     database = workdir / "demo.db"
     url = f"sqlite:///{database}"
     first = _strengthwise(workdir, url, "init", "--demo")

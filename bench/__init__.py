@@ -1,0 +1,1 @@
+"""Benchmarks for strengthwise: run them all with `python -m bench` (or `make bench`)."""
