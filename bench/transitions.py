@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from engine import Actor, Registry
-from engine.audit import GENESIS, event_hash
+from engine.audit import GENESIS, PROJECTED, canonical, event_hash
 from engine.db import WRITE, configure_engine
 from engine.errors import Blocked
 from engine.models import AuditEvent, Plan, PlanVersion
@@ -68,15 +68,18 @@ class FloorWriter:
 
     def _insert_event(self, plan: Row) -> None:
         self.seq += 1
-        content = dict(
-            seq=self.seq, at=self.now, actor=self.manager.username, actor_role=self.manager.role,
-            workflow=WORKFLOW, subject_type="plan", subject_id=plan.id, service=SERVICE,
-            transition=TRANSITION, from_state="draft", to_state="approved", outcome="advanced",
-            checks=self.checks, comment=None, reason=None, rule_pack=self.rule_pack,
-            prev_hash=self.prev_hash)
-        self.prev_hash = event_hash(content)
-        self.connection.execute(insert(AuditEvent.__table__).values(**content,
-                                                                    hash=self.prev_hash))
+        content = {
+            "seq": self.seq, "at": self.now, "actor": self.manager.username,
+            "actor_role": self.manager.role, "workflow": WORKFLOW, "subject_type": "plan",
+            "subject_id": plan.id, "service": SERVICE, "transition": TRANSITION,
+            "from": "draft", "to": "approved", "outcome": "advanced", "checks": self.checks,
+            "comment": None, "reason": None, "rule_pack": self.rule_pack,
+            "prev_hash": self.prev_hash}
+        body = canonical(content)
+        self.prev_hash = event_hash(body)
+        self.connection.execute(insert(AuditEvent.__table__).values(
+            **{column: content[field] for field, column in PROJECTED.items()},
+            seq=self.seq, prev_hash=content["prev_hash"], hash=self.prev_hash, body=body))
 
 
 def main() -> None:

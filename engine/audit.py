@@ -1,9 +1,11 @@
 """The audit trail: append-only, hash-chained events, and the walk that verifies them.
 
-Each event's hash is SHA-256 over a canonical JSON serialisation of its content and the previous
-event's hash, so editing, deleting or reordering any event breaks the chain from that point. The
-single audit_head row names the last event; appending locks it, so concurrent appends queue up
-instead of forking the chain, and deleting the newest events is caught by comparing with it.
+Each event is stored as `body`, the canonical JSON of its content (sorted keys, no spaces, UTF-8,
+UTC time to the microsecond) including the previous event's hash; `hash` is SHA-256 over exactly
+those bytes. What the API shows is that body, so what a reader sees is what was hashed. A few
+fields are also kept as columns for filtering; `verify_chain` checks them against the body too.
+The single audit_head row names the last event: appending locks it, so concurrent appends queue
+instead of forking the chain, and deleting the newest events shows as a head mismatch.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .clock import as_utc
@@ -21,39 +23,68 @@ from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("seq", "at", "actor", "actor_role", "workflow", "subject_type", "subject_id",
-                 "service", "transition", "from_state", "to_state", "outcome", "checks",
-                 "comment", "reason", "rule_pack", "prev_hash")
+                 "service", "transition", "from", "to", "outcome", "checks", "comment",
+                 "reason", "rule_pack", "prev_hash")
+# Columns that repeat a field of the body, so events can be filtered without parsing bodies.
+PROJECTED = {"at": "at", "actor": "actor", "actor_role": "actor_role", "workflow": "workflow",
+             "subject_type": "subject_type", "subject_id": "subject_id", "service": "service",
+             "transition": "transition", "from": "from_state", "to": "to_state",
+             "outcome": "outcome", "rule_pack": "rule_pack"}
+
+_events, _head = AuditEvent.__table__, AuditHead.__table__
+_READ_HEAD = select(_head.c.seq, _head.c.hash).where(_head.c.id == 1).with_for_update()
+_INSERT = insert(_events)
+_MOVE_HEAD = (update(_head).where(_head.c.id == 1)
+              .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
 
 
-def canonical(content: dict[str, Any]) -> bytes:
-    """The exact bytes that are hashed: sorted keys, no spaces, UTF-8, UTC time to the µs."""
+def canonical(content: dict[str, Any]) -> str:
+    """The exact text that is hashed and stored."""
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=_encode).encode("utf-8")
+                      default=_encode)
 
 
-def event_hash(content: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical(content)).hexdigest()
+def event_hash(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def content_of(event: AuditEvent) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in HASHED_FIELDS}
+@dataclass(frozen=True)
+class Recorded:
+    """An event as appended: its body (the hashed text) and hash."""
+
+    seq: int
+    body: str
+    hash: str
+
+    @property
+    def outcome(self) -> str:
+        return self.document()["outcome"]
+
+    def document(self) -> dict[str, Any]:
+        return {**json.loads(self.body), "hash": self.hash}
 
 
-def append(session: Session, **content: Any) -> AuditEvent:
-    """Add the next event to the chain inside the caller's transaction."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-        .execution_options(populate_existing=True)).scalar_one_or_none()
-    if head is None:
-        # The schema migration creates the head; without it, concurrent first appends would
-        # both start a chain. Refuse rather than fork.
-        raise RuntimeError("the audit_head row is missing: the audit chain cannot be extended")
-    content["at"] = as_utc(content["at"])
-    event = AuditEvent(seq=head.seq + 1, prev_hash=head.hash, **content)
-    event.hash = event_hash(content_of(event))
-    session.add(event)
-    head.seq, head.hash = event.seq, event.hash
-    return event
+def append(session: Session, **fields: Any) -> Recorded:
+    """Add the next event to the chain inside the caller's transaction.
+
+    `fields` are the HASHED_FIELDS other than seq and prev_hash, which the chain supplies.
+    """
+    connection = session.connection()
+    seq, prev_hash = connection.execute(_READ_HEAD).one()
+    content = {**fields, "seq": seq + 1, "prev_hash": prev_hash, "at": as_utc(fields["at"])}
+    body = canonical(content)
+    digest = event_hash(body)
+    connection.execute(_INSERT, {
+        "seq": content["seq"], "prev_hash": prev_hash, "hash": digest, "body": body,
+        **{column: content[field] for field, column in PROJECTED.items()}})
+    connection.execute(_MOVE_HEAD, {"new_seq": content["seq"], "new_hash": digest})
+    return Recorded(content["seq"], body, digest)
+
+
+def documents_json(rows) -> str:
+    """`{"events": [...]}` from (body, hash) rows, without parsing the bodies again."""
+    return '{"events":[' + ",".join(f'{body[:-1]},"hash":"{digest}"}}'
+                                    for body, digest in rows) + "]}"
 
 
 @dataclass(frozen=True)
@@ -67,20 +98,24 @@ class ChainReport:
 def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     """Walk every event in order and name the first one that breaks the chain."""
     expected_seq, prev_hash, checked = 1, GENESIS, 0
-    for event in _events_in_order(session, batch):
-        if event.seq != expected_seq:
+    for row in _rows_in_order(session, batch):
+        seq = row.seq
+        if seq != expected_seq:
             return ChainReport(False, checked, expected_seq,
-                               f"event {expected_seq} is missing (next is {event.seq})")
-        if event.prev_hash != prev_hash:
-            return ChainReport(False, checked, event.seq,
-                               f"event {event.seq} does not follow event {event.seq - 1}: "
-                               "reordered, or an earlier event was replaced")
-        if event_hash(content_of(event)) != event.hash:
-            return ChainReport(False, checked, event.seq,
-                               f"event {event.seq} was edited after it was written")
-        prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    head = session.get(AuditHead, 1)
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+                               f"event {expected_seq} is missing (next is {seq})")
+        if row.prev_hash != prev_hash:
+            return ChainReport(False, checked, seq,
+                               f"event {seq} does not follow event {seq - 1}: reordered, or "
+                               "an earlier event was replaced")
+        if event_hash(row.body) != row.hash:
+            return ChainReport(False, checked, seq,
+                               f"event {seq} was edited after it was written")
+        problem = _disagreement(row)
+        if problem:
+            return ChainReport(False, checked, seq, f"event {seq} was edited: {problem}")
+        prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+    head_seq, head_hash = session.execute(select(_head.c.seq, _head.c.hash)).one_or_none() or (
+        0, GENESIS)
     if (head_seq, head_hash) != (checked, prev_hash):
         return ChainReport(False, checked, checked + 1 if head_seq > checked else head_seq,
                            f"the chain ends at event {checked} but its head records event "
@@ -88,16 +123,31 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     return ChainReport(True, checked)
 
 
-def _events_in_order(session: Session, batch: int) -> Iterator[AuditEvent]:
+def _disagreement(row) -> str | None:
+    """A projected column or the chain fields that differ from the hashed body, if any."""
+    content = json.loads(row.body)
+    if content.get("seq") != row.seq or content.get("prev_hash") != row.prev_hash:
+        return "its body names another place in the chain"
+    for field, column in PROJECTED.items():
+        value = getattr(row, column)
+        if field == "at":
+            value = _encode(value)
+        if content.get(field) != value:
+            return f"column {column} says {value!r} but the hashed record says {content.get(field)!r}"
+    return None
+
+
+def _rows_in_order(session: Session, batch: int) -> Iterator[Any]:
+    columns = [_events.c.seq, _events.c.prev_hash, _events.c.hash, _events.c.body,
+               *(_events.c[column] for column in PROJECTED.values())]
     last = 0
     while True:
-        rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > last)
-                               .order_by(AuditEvent.seq).limit(batch)).all()
+        rows = session.execute(select(*columns).where(_events.c.seq > last)
+                               .order_by(_events.c.seq).limit(batch)).all()
         if not rows:
             return
         yield from rows
         last = rows[-1].seq
-        session.expunge_all()
 
 
 def _encode(value: Any) -> str:

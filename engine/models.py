@@ -157,7 +157,8 @@ class Acknowledgement(Base):
 
 
 class AuditEvent(Base):
-    """One attempt to fire a transition. Append-only; each hash covers content and prev_hash."""
+    """One attempt to fire a transition. Append-only; `hash` covers `body`, which names the
+    previous event's hash. See engine.audit."""
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id", "seq"),)
@@ -174,12 +175,11 @@ class AuditEvent(Base):
     from_state: Mapped[str] = mapped_column(String(40))
     to_state: Mapped[Optional[str]] = mapped_column(String(40))
     outcome: Mapped[str] = mapped_column(String(20))
-    checks: Mapped[list[Any]] = mapped_column()
-    comment: Mapped[Optional[str]] = mapped_column(Text)
-    reason: Mapped[Optional[str]] = mapped_column(Text)
     rule_pack: Mapped[str] = mapped_column(String(120))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The canonical JSON that `hash` covers; the columns above repeat parts of it for filtering.
+    body: Mapped[str] = mapped_column(Text)
 
 
 class AuditHead(Base):

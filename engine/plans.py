@@ -185,8 +185,9 @@ class PlanSnapshot:
         return self.current_content or {}
 
     @cached_property
-    def editors(self) -> set[str]:
-        return set(editors_of(self._session, self._plan))
+    def editors(self) -> list[str]:
+        """Who authored or edited the current draft round, in the order they first edited."""
+        return editors_of(self._session, self._plan)
 
     @cached_property
     def acknowledged_by(self) -> set[str]:
@@ -210,10 +211,10 @@ class PlanSnapshot:
 def _freeze_version(ctx: EffectContext) -> None:
     plan: Plan = ctx.subject
     number = (plan.current_version or 0) + 1
+    editors = ctx.snapshot.editors if ctx.snapshot else editors_of(ctx.session, plan)
     ctx.session.add(PlanVersion(
-        plan_id=plan.id, number=number, content=plan.draft,
-        editors=editors_of(ctx.session, plan), approved_by_id=ctx.actor.user_id,
-        approved_at=ctx.now))
+        plan_id=plan.id, number=number, content=plan.draft, editors=editors,
+        approved_by_id=ctx.actor.user_id, approved_at=ctx.now))
     plan.current_version = number
     plan.draft = None
 

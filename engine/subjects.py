@@ -26,6 +26,7 @@ class EffectContext:
     now: datetime
     today: date
     inputs: Mapping[str, Any]
+    snapshot: Any = None  # what the rules judged, so effects need not read it again
 
 
 @dataclass(frozen=True)

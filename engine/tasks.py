@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from .definitions import Registry, TaskSpec, WorkflowDef
@@ -38,17 +38,23 @@ def open_task(session: Session, registry: Registry, workflow: WorkflowDef, subje
     return task
 
 
+_tasks = Task.__table__
+_CLOSE = (update(_tasks)
+          .where(_tasks.c.subject_type == bindparam("b_subject_type"),
+                 _tasks.c.subject_id == bindparam("b_subject_id"),
+                 _tasks.c.kind.in_(bindparam("kinds", expanding=True)),
+                 _tasks.c.status.in_(OPEN_STATUSES))
+          .values(status=bindparam("new_status"), closed_at=bindparam("now")))
+
+
 def close_tasks(session: Session, subject_type: str, subject_id: int, kinds: Iterable[str],
                 now: datetime, status: str = "done") -> None:
+    """Close the subject's open tasks of these kinds (a Core statement: no flush first)."""
     kinds = list(kinds)
-    if not kinds:
-        return
-    session.execute(
-        update(Task)
-        .where(Task.subject_type == subject_type, Task.subject_id == subject_id,
-               Task.kind.in_(kinds), Task.status.in_(OPEN_STATUSES))
-        .values(status=status, closed_at=now)
-        .execution_options(synchronize_session=False))
+    if kinds:
+        session.connection().execute(_CLOSE, {
+            "b_subject_type": subject_type, "b_subject_id": subject_id, "kinds": kinds,
+            "new_status": status, "now": now})
 
 
 def open_tasks_for(session: Session, subject_type: str, subject_id: int) -> list[Task]:

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from .definitions import Registry, TimerSpec, WorkflowDef
@@ -30,10 +30,15 @@ def schedule(session: Session, registry: Registry, workflow: WorkflowDef, subjec
     return timer
 
 
+_timers = Timer.__table__
+_CANCEL = (update(_timers)
+           .where(_timers.c.subject_type == bindparam("b_subject_type"),
+                  _timers.c.subject_id == bindparam("b_subject_id"),
+                  _timers.c.status == "pending")
+           .values(status="cancelled"))
+
+
 def cancel_pending(session: Session, subject_type: str, subject_id: int) -> None:
-    session.execute(
-        update(Timer)
-        .where(Timer.subject_type == subject_type, Timer.subject_id == subject_id,
-               Timer.status == "pending")
-        .values(status="cancelled")
-        .execution_options(synchronize_session=False))
+    """Cancel the subject's pending timers (a Core statement: no flush first)."""
+    session.connection().execute(_CANCEL, {"b_subject_type": subject_type,
+                                           "b_subject_id": subject_id})

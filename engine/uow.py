@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from typing import Iterator, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from .db import begin_write
 
@@ -25,8 +25,11 @@ def unit_of_work(session: Session) -> Iterator[Session]:
 
 
 def lock(session: Session, model: type[T], ident: int) -> T | None:
-    """Load a row for update, refreshing anything the session already held for it."""
+    """Load a row for update, refreshing anything the session already held for it.
+
+    Only the row itself: related records load when (and if) they are used.
+    """
     return session.execute(
         select(model).where(model.id == ident).with_for_update(of=model)
-        .execution_options(populate_existing=True)
-    ).unique().scalar_one_or_none()
+        .options(lazyload("*")).execution_options(populate_existing=True)
+    ).scalar_one_or_none()

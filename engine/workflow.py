@@ -14,7 +14,8 @@ from .clock import Clock, SystemClock
 from .db import begin_write
 from .definitions import Registry, TransitionDef, WorkflowDef
 from .errors import Blocked, Conflict, Denied, NotFound, OutOfScope
-from .models import AuditEvent, WorkflowSubject
+from .audit import Recorded
+from .models import WorkflowSubject
 from .rules import RuleContext, Verdict, evaluate
 from .subjects import EffectContext
 from .uow import lock
@@ -25,7 +26,7 @@ SOURCE_RULE = "workflow.source-state"
 @dataclass(frozen=True)
 class Fired:
     subject: WorkflowSubject
-    event: AuditEvent
+    event: Recorded
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class Engine:
                            f"not {version}: reload and try again",
                            {"version": subject.lock_version, "state": subject.state})
 
+        snapshot = None
         if subject.state not in transition.sources:
             verdicts = [Verdict(SOURCE_RULE, f"Cannot proceed from state {subject.state}.", False,
                                 f"{transition.name} is possible from "
@@ -149,7 +151,7 @@ class Engine:
                           [{"rule": v.rule, "text": v.text, "detail": v.detail} for v in failing],
                           event=event)
 
-        self._advance(session, workflow, transition, subject, actor, now, inputs)
+        self._advance(session, workflow, transition, subject, snapshot, actor, now, inputs)
         event = self._audit(**record, outcome="advanced", verdicts=verdicts)
         return Fired(subject, event)
 
@@ -158,40 +160,45 @@ class Engine:
                               inputs=inputs)
         return evaluate(self.registry.rules_for(workflow, transition), context, self.settings)
 
-    def _advance(self, session, workflow, transition, subject, actor, now, inputs) -> None:
-        kind, source = workflow.kind, subject.state
-        workflow.machine.events[transition.name].trigger(_StateHolder(subject))
+    def _advance(self, session, workflow, transition, subject, snapshot, actor, now,
+                 inputs) -> None:
+        kind, source, today = workflow.kind, subject.state, self.today(now)
         moved = source != transition.dest
-        today = self.today(now)
-        if moved:
-            tasks.close_tasks(session, kind.name, subject.id,
-                              [task.kind for task in workflow.states[source].tasks], now)
-            timers.cancel_pending(session, kind.name, subject.id)
-        effect_context = EffectContext(session=session, subject=subject, actor=actor, now=now,
-                                       today=today, inputs=inputs)
-        for effect in transition.effects:
-            kind.effects[effect](effect_context)
-        tasks.close_tasks(session, kind.name, subject.id, transition.closes_tasks, now)
-        if hasattr(subject, "updated_at"):
-            subject.updated_at = now
-        session.flush()  # the version bump and effects first: timers may read new content
+        # Every change to the subject is made before any SQL runs, so it is written by one
+        # UPDATE (one version bump) in the single flush below.
+        with session.no_autoflush:
+            workflow.machine.events[transition.name].trigger(_StateHolder(subject))
+            effect_context = EffectContext(session=session, subject=subject, actor=actor,
+                                           now=now, today=today, inputs=inputs,
+                                           snapshot=snapshot)
+            for effect in transition.effects:
+                kind.effects[effect](effect_context)
+            if hasattr(subject, "updated_at"):
+                subject.updated_at = now
+            closing = list(transition.closes_tasks)
+            if moved:
+                closing += [task.kind for task in workflow.states[source].tasks]
+            tasks.close_tasks(session, kind.name, subject.id, closing, now)
+            if moved and workflow.states[source].timers:
+                timers.cancel_pending(session, kind.name, subject.id)
+        session.flush()
+        opening = list(transition.opens_tasks)
         if moved:
             destination = workflow.states[transition.dest]
-            for spec in destination.tasks:
-                tasks.open_task(session, self.registry, workflow, subject, spec, now, today)
+            opening = list(destination.tasks) + opening
             for spec in destination.timers:
                 timers.schedule(session, self.registry, workflow, subject, spec, now)
-        for spec in transition.opens_tasks:
+        for spec in opening:
             tasks.open_task(session, self.registry, workflow, subject, spec, now, today)
 
     def _audit(self, *, session, workflow, subject, actor, transition, now, inputs, source,
-               outcome, verdicts) -> AuditEvent:
+               outcome, verdicts) -> Recorded:
         # `to` is where the attempt was headed; `outcome` says whether it got there.
         return audit.append(
             session, at=now, actor=actor.username, actor_role=actor.role,
             workflow=workflow.name, subject_type=workflow.kind.name, subject_id=subject.id,
             service=subject.service.name, transition=transition.name,
-            from_state=source, to_state=transition.dest,
+            **{"from": source, "to": transition.dest},
             outcome=outcome, checks=[verdict.as_dict() for verdict in verdicts],
             comment=inputs.get("comment"), reason=inputs.get("reason"),
             rule_pack=self.registry.pack_for(workflow).label)

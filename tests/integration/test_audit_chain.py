@@ -48,12 +48,24 @@ def test_an_edited_event_is_named(database_url, trail):
     tamper(database_url, "UPDATE audit_events SET outcome = 'blocked' WHERE seq = 3")
     result = verify(database_url)
     assert result.returncode == 1
+    assert ("BROKEN at event 3: event 3 was edited: column outcome says 'blocked' but the "
+            "hashed record says 'advanced'") in result.stderr
+
+
+def test_an_edited_record_body_is_named(database_url, trail):
+    tamper(database_url, "UPDATE audit_events SET body = replace(body, 'Agreed with Margaret', "
+                         "'Rubber-stamped') WHERE seq = 3")
+    result = verify(database_url)
+    assert result.returncode == 1
     assert "BROKEN at event 3: event 3 was edited after it was written" in result.stderr
 
 
-def test_an_edited_comment_is_named(database_url, trail):
-    tamper(database_url, "UPDATE audit_events SET comment = 'Rubber-stamped' WHERE seq = 3")
-    assert "BROKEN at event 3" in verify(database_url).stderr
+def test_an_edited_filter_column_is_named_even_with_the_body_intact(database_url, trail):
+    tamper(database_url, "UPDATE audit_events SET actor = 'mia' WHERE seq = 3")
+    result = verify(database_url)
+    assert result.returncode == 1
+    assert ("BROKEN at event 3: event 3 was edited: column actor says 'mia' but the hashed "
+            "record says 'max'") in result.stderr
 
 
 def test_a_deleted_event_is_named(database_url, trail):
@@ -88,7 +100,7 @@ def test_the_application_refuses_to_update_or_delete_audit_events(app, trail):
     from web.extensions import db
     with app.app_context():
         event = db.session.get(AuditEvent, 1)
-        event.comment = "changed"
+        event.outcome = "advanced"
         with pytest.raises(StateAssignmentError):
             db.session.commit()
         db.session.rollback()

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import plans
-from engine.models import AuditEvent, Person, Plan, PlanVersion
+from engine.audit import Recorded
+from engine.models import Person, Plan, PlanVersion
 
 
 def iso(value: datetime | None) -> str | None:
@@ -39,13 +40,6 @@ def version_document(version: PlanVersion) -> dict[str, Any]:
             "editors": version.editors, **version.content}
 
 
-def event_document(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "seq": event.seq, "at": iso(event.at), "actor": event.actor,
-        "actor_role": event.actor_role, "workflow": event.workflow,
-        "subject_type": event.subject_type, "subject_id": event.subject_id,
-        "service": event.service, "transition": event.transition,
-        "from": event.from_state, "to": event.to_state, "outcome": event.outcome,
-        "checks": event.checks, "comment": event.comment, "reason": event.reason,
-        "rule_pack": event.rule_pack, "hash": event.hash, "prev_hash": event.prev_hash,
-    }
+def event_document(event: Recorded) -> dict[str, Any]:
+    """The hashed record of an attempt, with its hash."""
+    return event.document()

@@ -28,12 +28,10 @@ def upgrade() -> None:
     sa.Column('from_state', sa.String(length=40), nullable=False),
     sa.Column('to_state', sa.String(length=40), nullable=True),
     sa.Column('outcome', sa.String(length=20), nullable=False),
-    sa.Column('checks', sa.JSON(), nullable=False),
-    sa.Column('comment', sa.Text(), nullable=True),
-    sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('rule_pack', sa.String(length=120), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_events')),
     sa.UniqueConstraint('hash', name=op.f('uq_audit_events_hash'))
     )
