@@ -14,7 +14,7 @@ $(BIN)/python:
 # Reinstall whenever the dependencies change.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,8 +22,8 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/strengthwise init --demo
 	@echo ""
-	@echo "Open http://$(HOST):$(PORT)/ and sign in with one of the demo users above,"
-	@echo "or call the API with a token: curl -H 'Authorization: Bearer <token>' http://$(HOST):$(PORT)/api/v1/me"
+	@echo "strengthwise will be on http://$(HOST):$(PORT)/ — the demo users, passwords and API tokens are above."
+	@echo "Try: curl -H 'Authorization: Bearer <token>' http://$(HOST):$(PORT)/api/v1/me"
 	$(BIN)/strengthwise serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)

@@ -133,7 +133,8 @@ def _disagreement(row) -> str | None:
         if field == "at":
             value = _encode(value)
         if content.get(field) != value:
-            return f"column {column} says {value!r} but the hashed record says {content.get(field)!r}"
+            recorded = content.get(field)
+            return f"column {column} says {value!r} but the hashed record says {recorded!r}"
     return None
 
 

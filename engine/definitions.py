@@ -122,7 +122,7 @@ class Registry:
 
 def load_registry(settings: Settings, workflows_dir: Path | None = None,
                   rules_dir: Path | None = None) -> Registry:
-    """Load and validate every workflow and rule pack; raise DefinitionError listing all problems."""
+    """Load and validate every workflow and rule pack; DefinitionError lists all problems."""
     workflows_dir = workflows_dir or settings.path("definitions.workflows")
     rules_dir = rules_dir or settings.path("definitions.rules")
     _load_subject_kinds()

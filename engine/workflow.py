@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -90,7 +89,7 @@ class Engine:
         begin_write(session)
         try:
             fired = self._fire(session, model, ident, name, actor, version, comment, reason)
-        except (Blocked, Denied, OutOfScope) as refusal:
+        except (Blocked, Denied, OutOfScope):
             session.commit()  # the refusal's audit event, and nothing else
             raise
         except BaseException:

@@ -38,7 +38,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["strengthwise"] = Engine(load_registry(settings), clock)
 
     from .api import api, http_error
+    from .home import home
     app.register_blueprint(api)
+    app.register_blueprint(home)
 
     @app.errorhandler(HTTPException)
     def routing_error(exc: HTTPException):

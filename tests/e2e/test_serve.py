@@ -87,7 +87,8 @@ def test_a_plan_goes_from_draft_to_active_over_http_and_the_chain_verifies(serve
     assert status == 422 and refused["error"] == "blocked"
     assert {"plan.has-outcomes", "plan.person-involved"} <= {d["rule"] for d in refused["details"]}
 
-    status, plan = mia("PUT", f"/plans/{plan['id']}", {**plan_content(), "version": plan["version"]})
+    status, plan = mia("PUT", f"/plans/{plan['id']}",
+                       {**plan_content(), "version": plan["version"]})
     assert status == 200
     status, own = mia("POST", f"/plans/{plan['id']}/transitions/approve",
                       {"version": plan["version"]})

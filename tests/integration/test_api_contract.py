@@ -178,3 +178,10 @@ def test_the_transitions_list_shows_only_what_the_callers_role_may_fire(api):
                .json["transitions"]]
     assert staff == ["request_approval"]
     assert manager == ["request_approval", "approve", "close"]
+
+
+def test_the_front_door_says_how_to_reach_the_api(app):
+    page = app.test_client().get("/")
+    assert page.status_code == 200
+    assert "Authorization: Bearer" in page.get_data(as_text=True)
+    assert "/api/v1/openapi.json" in page.get_data(as_text=True)

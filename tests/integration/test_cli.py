@@ -85,7 +85,8 @@ def test_rules_check_lists_every_problem_and_exits_1(tmp_path):
     definition = tmp_path / "workflows" / "support_plan.toml"
     definition.write_text(definition.read_text()
                           .replace('"plan.team-briefed"', '"plan.team-brief"')
-                          .replace('roles = ["manager"]\nrules = ["close', 'roles = []\nrules = ["close'))
+                          .replace('roles = ["manager"]\nrules = ["close',
+                                   'roles = []\nrules = ["close'))
     result = run_cli("rules", "check", database_url=f"sqlite:///{tmp_path / 'unused.db'}",
                      env={"STRENGTHWISE_DEFINITIONS_WORKFLOWS": str(tmp_path / "workflows"),
                           "STRENGTHWISE_DEFINITIONS_RULES": str(tmp_path / "rules")})

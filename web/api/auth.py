@@ -14,7 +14,8 @@ def authenticate(header: str) -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    digest = hash_token(token.strip())
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
     if row is None or not row.user.active:
         return None
     return row.user

@@ -80,7 +80,8 @@ class PlanContentSchema(Schema):
     start_date = IsoDate(allow_none=True, load_default=None)
     next_review_date = IsoDate(allow_none=True, load_default=None)
     key_worker = fields.Str(allow_none=True, load_default=None, validate=validate.Length(max=80))
-    involvement = fields.Nested(InvolvementSchema, load_default=lambda: InvolvementSchema().load({}))
+    involvement = fields.Nested(InvolvementSchema,
+                                load_default=lambda: InvolvementSchema().load({}))
     strengths = fields.List(fields.Nested(StrengthSchema), load_default=list)
     outcomes = fields.List(fields.Nested(OutcomeSchema), load_default=list)
     actions = fields.List(fields.Nested(ActionSchema), load_default=list)
