@@ -9,9 +9,9 @@ ROLES = ("staff", "manager", "auditor", "admin")
 # What each role may do outside workflow transitions (those list their own roles).
 PERMISSIONS = {
     "staff": {"read", "create_person", "create_plan", "edit_plan", "acknowledge",
-              "claim_task"},
+              "claim_task", "write_record", "write_review"},
     "manager": {"read", "create_person", "create_plan", "edit_plan", "acknowledge",
-                "claim_task"},
+                "claim_task", "write_record", "write_review"},
     "auditor": {"read", "read_audit"},
     "admin": {"read", "read_audit", "manage"},
     "system": set(),

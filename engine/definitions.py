@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from transitions import Machine
 
 from . import rules as rulebook
+from .language import Vocabulary, read_vocabulary
 from .settings import Settings
 from .subjects import KINDS, SubjectKind
 
@@ -52,6 +53,8 @@ class StateDef:
     final: bool = False
     tasks: tuple[TaskSpec, ...] = ()
     timers: tuple[TimerSpec, ...] = ()
+    on_enter: tuple[str, ...] = ()  # named effects run when a transition enters the state
+    on_exit: tuple[str, ...] = ()   # … and when one leaves it
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class Registry:
     workflows: Mapping[str, WorkflowDef]
     packs: Mapping[str, rulebook.RulePack]
     settings: Settings
+    vocabulary: Vocabulary  # the recording-language pack daily records are checked against
 
     def workflow(self, name: str) -> WorkflowDef:
         return self.workflows[name]
@@ -130,11 +134,20 @@ def load_registry(settings: Settings, workflows_dir: Path | None = None,
     problems: list[str] = []
 
     packs: dict[str, rulebook.RulePack] = {}
+    vocabularies: list[Vocabulary] = []
     for path in sorted(rules_dir.glob("*.toml")):
+        if _pack_kind(path) == "vocabulary":
+            vocabulary = read_vocabulary(path, problems)
+            if vocabulary is not None:
+                vocabularies.append(vocabulary)
+            continue
         pack = rulebook.read_pack(path, problems)
         if pack is not None:
             rulebook.validate_params(pack, settings, problems)
             packs[pack.name] = pack
+    if len(vocabularies) != 1:
+        problems.append(f"{rules_dir.name}/: expected one vocabulary pack (kind = \"vocabulary\")"
+                        f" for daily-record language, found {len(vocabularies)}")
 
     workflows: dict[str, WorkflowDef] = {}
     for path in sorted(workflows_dir.glob("*.toml")):
@@ -148,12 +161,21 @@ def load_registry(settings: Settings, workflows_dir: Path | None = None,
         raise DefinitionError(problems)
     for workflow in workflows.values():
         workflow.machine = workflow.build_machine()
-    return Registry(workflows=workflows, packs=packs, settings=settings)
+    return Registry(workflows=workflows, packs=packs, settings=settings,
+                    vocabulary=vocabularies[0])
+
+
+def _pack_kind(path: Path) -> str | None:
+    """The `kind` a pack file declares in [pack], if it can be read (read_* report errors)."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")).get("pack", {}).get("kind")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
 
 
 def _load_subject_kinds() -> None:
     # The kinds register themselves on import; importing here keeps the registry complete.
-    from . import plans  # noqa: F401
+    from . import plan_kind  # noqa: F401
 
 
 def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
@@ -173,6 +195,7 @@ def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
             name=name, title=raw.get("title", name), final=raw.get("final", False),
             tasks=tuple(TaskSpec(**task) for task in raw.get("tasks", [])),
             timers=tuple(TimerSpec(**timer) for timer in raw.get("timers", [])),
+            on_enter=tuple(raw.get("on_enter", [])), on_exit=tuple(raw.get("on_exit", [])),
         ) for name, raw in data.get("states", {}).items()}
         transitions = {}
         for raw in data.get("transitions", []):
@@ -248,6 +271,9 @@ def _validate_workflow(workflow: WorkflowDef, packs: Mapping[str, rulebook.RuleP
         what = f"state {state.name!r}"
         for task in state.tasks:
             check_task(task, what)
+        for effect in (*state.on_enter, *state.on_exit):
+            if kind is not None and effect not in kind.effects:
+                problems.append(f"{where}: {what} names unknown effect {effect!r}")
         for timer in state.timers:
             if timer.transition not in workflow.transitions:
                 problems.append(f"{where}: {what} timer fires unknown transition "

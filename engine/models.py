@@ -108,6 +108,9 @@ class Plan(WorkflowSubject, Base):
     draft_number: Mapped[int] = mapped_column(default=1)
     # The approved version staff follow; None until the first approval.
     current_version: Mapped[Optional[int]] = mapped_column()
+    # When the next review falls due, once a review or a reduction has set it; until then the
+    # approved version's next_review_date stands.
+    next_review_on: Mapped[Optional[date]] = mapped_column(Date)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -141,6 +144,10 @@ class PlanVersion(Base):
     editors: Mapped[list[Any]] = mapped_column()
     approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime]
+    # How the version came about: "approval" of a draft, a review's "reduction" of support,
+    # or "reinstatement" of the support in force before a reduction.
+    basis: Mapped[str] = mapped_column(String(20), default="approval",
+                                       server_default="approval")
     approved_by: Mapped[Optional[User]] = relationship(lazy="joined")
 
 
@@ -154,6 +161,65 @@ class Acknowledgement(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime]
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class ReviewCycle(Base):
+    """One stay in review_due: opened by start_review, closed by the transition that leaves."""
+
+    __tablename__ = "review_cycles"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    opened_at: Mapped[datetime]
+    trigger: Mapped[str] = mapped_column(Text)
+    # Evidence counts from this date: the day the previous review closed, or the plan's start.
+    evidence_since: Mapped[Optional[date]] = mapped_column(Date)
+    closed_at: Mapped[Optional[datetime]]
+    closed_by: Mapped[Optional[str]] = mapped_column(String(60))
+
+
+class Review(Base):
+    """The review record of a cycle; writing it again in the same cycle replaces it."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("review_cycles.id", ondelete="CASCADE"),
+                                          unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    content: Mapped[dict[str, Any]] = mapped_column()
+    written_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    author: Mapped[User] = relationship(lazy="joined")
+    cycle: Mapped[ReviewCycle] = relationship(lazy="joined")
+
+
+class DailyRecord(Base):
+    """Evidence written against an outcome of the approved version in force."""
+
+    __tablename__ = "daily_records"
+    __table_args__ = (Index("ix_daily_records_outcome", "plan_id", "outcome_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    version_number: Mapped[int] = mapped_column(Integer)
+    outcome_id: Mapped[str] = mapped_column(String(40))
+    date: Mapped[date] = mapped_column(Date)
+    observed_strength: Mapped[str] = mapped_column(Text)
+    support_provided: Mapped[str] = mapped_column(Text)
+    independence_opportunity: Mapped[str] = mapped_column(Text)
+    next_step: Mapped[str] = mapped_column(Text)
+    prompts: Mapped[int] = mapped_column(Integer)
+    completion: Mapped[str] = mapped_column(String(20))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    language_flags: Mapped[list[Any]] = mapped_column()
+    vocabulary: Mapped[str] = mapped_column(String(120))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    author: Mapped[User] = relationship(lazy="joined")
 
 
 class AuditEvent(Base):
@@ -209,6 +275,8 @@ class Task(Base):
     assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[Optional[str]] = mapped_column(String(20))
     due: Mapped[Optional[date]] = mapped_column(Date)
+    # The day an overdue task is escalated to a manager: due + escalate_after_days.
+    follow_up: Mapped[Optional[date]] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")
     created_at: Mapped[datetime]
     closed_at: Mapped[Optional[datetime]]
@@ -229,9 +297,13 @@ class Timer(Base):
     subject_id: Mapped[int] = mapped_column(Integer, index=True)
     transition: Mapped[str] = mapped_column(String(60))
     due_at: Mapped[datetime]
+    # The subject's version when the timer was set: if it has moved on since, firing is a no-op.
+    subject_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(20), default="pending")
     created_at: Mapped[datetime]
     fired_at: Mapped[Optional[datetime]]
+    # What firing did: the audit outcome, or the error that stopped it.
+    result: Mapped[Optional[str]] = mapped_column(Text)
 
 
 @event.listens_for(PlanVersion, "before_update")

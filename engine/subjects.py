@@ -23,9 +23,11 @@ class EffectContext:
     session: Session
     subject: Any
     actor: Any
+    transition: str
     now: datetime
     today: date
     inputs: Mapping[str, Any]
+    settings: Any
     snapshot: Any = None  # what the rules judged, so effects need not read it again
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from .access import Actor
 from .definitions import Registry, TaskSpec, WorkflowDef
-from .models import Task
+from .errors import Conflict, Forbidden, NotFound
+from .models import Service, Task
+from .uow import lock, unit_of_work
 
 OPEN_STATUSES = ("open", "claimed")
 
@@ -24,6 +27,7 @@ def open_task(session: Session, registry: Registry, workflow: WorkflowDef, subje
         return existing
     assignee_id = kind.people[spec.assignee](session, subject) if spec.assignee else None
     due_days = registry.setting(spec.due_days)
+    due = today + timedelta(days=due_days) if due_days is not None else None
     task = Task(
         kind=spec.kind, workflow=workflow.name, subject_type=kind.name, subject_id=subject.id,
         service_id=subject.service_id, title=spec.title.format(**kind.describe(subject)),
@@ -31,8 +35,9 @@ def open_task(session: Session, registry: Registry, workflow: WorkflowDef, subje
         # A task whose named assignee cannot be resolved falls to the role or, failing that,
         # to the service's managers: work is never assigned to nobody.
         role=spec.role or (None if assignee_id else "manager"),
-        due=today + timedelta(days=due_days) if due_days is not None else None,
-        status="claimed" if assignee_id else "open", created_at=now,
+        due=due, status="open", created_at=now,
+        follow_up=due + timedelta(days=registry.settings["review.escalate_after_days"])
+        if due else None,
     )
     session.add(task)
     return task
@@ -47,10 +52,23 @@ _CLOSE = (update(_tasks)
           .values(status=bindparam("new_status"), closed_at=bindparam("now")))
 
 
+def escalate(session: Session, task: Task, now: datetime, today: date) -> Task:
+    """Open a task for the service's managers about `task`, which is past its follow-up date."""
+    escalation = Task(
+        kind=f"{task.kind}.escalated", workflow=task.workflow, subject_type=task.subject_type,
+        subject_id=task.subject_id, service_id=task.service_id,
+        title=f"Overdue since {task.due}: {task.title}", role="manager", status="open",
+        due=today, created_at=now, parent_id=task.id)
+    session.add(escalation)
+    task.escalated_at = now
+    return escalation
+
+
 def close_tasks(session: Session, subject_type: str, subject_id: int, kinds: Iterable[str],
                 now: datetime, status: str = "done") -> None:
-    """Close the subject's open tasks of these kinds (a Core statement: no flush first)."""
-    kinds = list(kinds)
+    """Close the subject's open tasks of these kinds, and their escalations (a Core statement:
+    no flush first)."""
+    kinds = [kind for base in kinds for kind in (base, f"{base}.escalated")]
     if kinds:
         session.connection().execute(_CLOSE, {
             "b_subject_type": subject_type, "b_subject_id": subject_id, "kinds": kinds,
@@ -61,3 +79,72 @@ def open_tasks_for(session: Session, subject_type: str, subject_id: int) -> list
     return list(session.scalars(
         select(Task).where(Task.subject_type == subject_type, Task.subject_id == subject_id,
                            Task.status.in_(OPEN_STATUSES)).order_by(Task.id)))
+
+
+# --- the inbox ---------------------------------------------------------------------------
+
+INBOX_LIMIT = 200
+
+
+def inbox_query(actor: Actor, status: str | None = None, scope: str | None = None):
+    """The actor's inbox, overdue (earliest due) first.
+
+    `scope="mine"`: tasks assigned to the actor. `scope="service"`: unassigned tasks in the
+    actor's services for their role (auditors and admins see every task there). Neither: both.
+    `status` narrows to one status; by default the open and claimed tasks.
+    """
+    statuses = (status,) if status else OPEN_STATUSES
+    services = select(Service.id).where(Service.name.in_(actor.services))
+    mine = Task.assignee_id == actor.user_id
+    if actor.role in ("auditor", "admin"):
+        pool = Task.service_id.in_(services)
+    else:
+        pool = and_(Task.assignee_id.is_(None), Task.service_id.in_(services),
+                    or_(Task.role.is_(None), Task.role == actor.role))
+    where = {"mine": mine, "service": pool}.get(scope, or_(mine, pool))
+    return (select(Task).where(Task.status.in_(statuses), where)
+            .order_by(Task.due.is_(None), Task.due, Task.id))
+
+
+def inbox(session: Session, actor: Actor, status: str | None = None, scope: str | None = None,
+          limit: int = INBOX_LIMIT) -> list[Task]:
+    return list(session.scalars(inbox_query(actor, status, scope).limit(limit)))
+
+
+def claim(session: Session, actor: Actor, task_id: int) -> Task:
+    """Take an unassigned task of the actor's services and role."""
+    if not actor.may("claim_task"):
+        raise Forbidden(f"a {actor.role} may not claim tasks")
+    with unit_of_work(session):
+        task = _visible_task(session, actor, task_id)
+        if task.status not in OPEN_STATUSES:
+            raise Conflict(f"task {task_id} is {task.status}", {"status": task.status})
+        if task.assignee_id is not None:
+            holder = "you" if task.assignee_id == actor.user_id else task.assignee.username
+            raise Conflict(f"task {task_id} is already with {holder}",
+                           {"assignee": task.assignee.username})
+        if task.role not in (None, actor.role):
+            raise Forbidden(f"task {task_id} is for a {task.role}")
+        task.assignee_id, task.status = actor.user_id, "claimed"
+    return task
+
+
+def release(session: Session, actor: Actor, task_id: int) -> Task:
+    """Hand a task the actor holds back to the service's pool."""
+    if not actor.may("claim_task"):
+        raise Forbidden(f"a {actor.role} may not release tasks")
+    with unit_of_work(session):
+        task = _visible_task(session, actor, task_id)
+        if task.status not in OPEN_STATUSES or task.assignee_id != actor.user_id:
+            raise Conflict(f"task {task_id} is not yours to release",
+                           {"status": task.status,
+                            "assignee": task.assignee.username if task.assignee else None})
+        task.assignee_id, task.status = None, "open"
+    return task
+
+
+def _visible_task(session: Session, actor: Actor, task_id: int) -> Task:
+    task = lock(session, Task, task_id)
+    if task is None or not actor.sees(task.service.name):
+        raise NotFound(f"task {task_id} not found")
+    return task

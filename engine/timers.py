@@ -25,7 +25,8 @@ def schedule(session: Session, registry: Registry, workflow: WorkflowDef, subjec
     else:
         due_at = now + timedelta(days=registry.setting(spec.after_days))
     timer = Timer(workflow=workflow.name, subject_type=workflow.kind.name, subject_id=subject.id,
-                  transition=spec.transition, due_at=due_at, status="pending", created_at=now)
+                  transition=spec.transition, due_at=due_at, status="pending", created_at=now,
+                  subject_version=subject.lock_version)
     session.add(timer)
     return timer
 

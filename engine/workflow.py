@@ -85,10 +85,10 @@ class Engine:
         that, and raises OutOfScope / Denied / Blocked. A stale version raises Conflict and
         writes nothing. Any other failure rolls everything back.
         """
-        model, ident = type(subject), subject.id
         begin_write(session)
         try:
-            fired = self._fire(session, model, ident, name, actor, version, comment, reason)
+            fired = self.fire_in_transaction(session, type(subject), subject.id, name, actor,
+                                             version=version, comment=comment, reason=reason)
         except (Blocked, Denied, OutOfScope):
             session.commit()  # the refusal's audit event, and nothing else
             raise
@@ -109,7 +109,14 @@ class Engine:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _fire(self, session, model, ident, name, actor, version, comment, reason) -> Fired:
+    def fire_in_transaction(self, session: Session, model: type[WorkflowSubject], ident: int,
+                            name: str, actor: Actor, *, version: int | None,
+                            comment: str | None = None, reason: str | None = None) -> Fired:
+        """`fire` inside the caller's writing transaction: the caller commits or rolls back.
+
+        Refusals raise after appending their audit event; `version=None` skips the optimistic
+        check (the scheduler holds the subject's lock and knows it is current).
+        """
         subject = lock(session, model, ident)
         if subject is None:
             raise NotFound(f"{model.subject_type} {ident} not found")
@@ -129,7 +136,7 @@ class Engine:
             event = self._audit(**record, outcome="denied", verdicts=[])
             raise Denied(f"a {actor.role} may not {transition.title.lower()}; "
                          f"only {', '.join(sorted(transition.roles))}", event=event)
-        if version != subject.lock_version:
+        if version is not None and version != subject.lock_version:
             raise Conflict(f"{model.subject_type} {ident} is at version {subject.lock_version}, "
                            f"not {version}: reload and try again",
                            {"version": subject.lock_version, "state": subject.state})
@@ -165,25 +172,30 @@ class Engine:
         moved = source != transition.dest
         # Every change to the subject is made before any SQL runs, so it is written by one
         # UPDATE (one version bump) in the single flush below.
+        source_state, destination = workflow.states[source], workflow.states[transition.dest]
         with session.no_autoflush:
             workflow.machine.events[transition.name].trigger(_StateHolder(subject))
             effect_context = EffectContext(session=session, subject=subject, actor=actor,
-                                           now=now, today=today, inputs=inputs,
+                                           transition=transition.name, now=now, today=today,
+                                           inputs=inputs, settings=self.settings,
                                            snapshot=snapshot)
-            for effect in transition.effects:
+            # The transition's own effects, then leaving the old state, then entering the new.
+            effects = list(transition.effects)
+            if moved:
+                effects += [*source_state.on_exit, *destination.on_enter]
+            for effect in effects:
                 kind.effects[effect](effect_context)
             if hasattr(subject, "updated_at"):
                 subject.updated_at = now
             closing = list(transition.closes_tasks)
             if moved:
-                closing += [task.kind for task in workflow.states[source].tasks]
+                closing += [task.kind for task in source_state.tasks]
             tasks.close_tasks(session, kind.name, subject.id, closing, now)
-            if moved and workflow.states[source].timers:
+            if moved and source_state.timers:
                 timers.cancel_pending(session, kind.name, subject.id)
         session.flush()
         opening = list(transition.opens_tasks)
         if moved:
-            destination = workflow.states[transition.dest]
             opening = list(destination.tasks) + opening
             for spec in destination.timers:
                 timers.schedule(session, self.registry, workflow, subject, spec, now)

@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SQLALCHEMY_DATABASE_URI=database_url,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(database_url),
         JSON_SORT_KEYS=False,
+        SWEEP_BATCH_SIZE=settings["scheduler.batch_size"],
     )
     app.config.update(test_config)
     app.json.sort_keys = False

@@ -28,8 +28,11 @@ def require_schema() -> None:
                                    f"needs {head}: run `strengthwise init` to upgrade it")
 
 
+COMMANDS = []  # filled below, registered on the app and on the `strengthwise` group
+
+
 def register_commands(app: Flask) -> None:
-    for command in (init_command, user_group, serve_command, audit_group, rules_group):
+    for command in COMMANDS:
         app.cli.add_command(command)
 
 
@@ -97,9 +100,59 @@ def serve_command(host: str | None, port: int | None) -> None:
     settings = engine().settings
     host = host or settings["server.host"]
     port = port or settings["server.port"]
+    app = current_app._get_current_object()
+    scheduler = None
+    if settings["scheduler.embedded"]:
+        from .scheduler import start_in_background
+        scheduler = start_in_background(app)
+        click.echo(f"Scheduler running in this process, every "
+                   f"{settings['scheduler.interval_seconds']} s.", err=True)
     click.echo(f"strengthwise serving on http://{host}:{port} (Ctrl+C to stop)", err=True)
-    serve(current_app._get_current_object(), host=host, port=port,
-          threads=settings["server.threads"], ident="strengthwise")
+    try:
+        serve(app, host=host, port=port, threads=settings["server.threads"],
+              ident="strengthwise")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@click.command("tick")
+@click.option("--now", "at", default=None,
+              help="Sweep as of this ISO date-time (default: now); naive times are UTC.")
+@with_appcontext
+def tick_command(at: str | None) -> None:
+    """Fire due timers and escalate overdue tasks once; print what was done."""
+    from datetime import datetime
+
+    from engine.clock import as_utc
+    from engine.sweep import sweep
+
+    require_schema()
+    try:
+        now = as_utc(datetime.fromisoformat(at)) if at else engine().now()
+    except ValueError:
+        raise click.BadParameter(f"{at!r} is not an ISO date-time such as 2027-01-12T09:00",
+                                 param_hint="--now") from None
+    report = sweep(engine(), db.session, now,
+                   batch_size=current_app.config["SWEEP_BATCH_SIZE"],
+                   on_result=lambda result: click.echo(result.describe()))
+    for task in report.escalated:
+        click.echo(f"escalated: {task.title} → the managers of {task.service.name}")
+    click.echo(report.summary())
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduler as the one dedicated process of a multi-worker install."""
+    from .scheduler import run_blocking
+
+    require_schema()
+    settings = engine().settings
+    click.echo(f"strengthwise scheduler: sweeping every {settings['scheduler.interval_seconds']}"
+               " s (Ctrl+C to stop). Set scheduler.embedded = false for the web workers.",
+               err=True)
+    run_blocking(current_app._get_current_object())
 
 
 @click.group("audit")
@@ -142,6 +195,8 @@ def rules_check() -> None:
         click.echo(f"ok  {workflow.source.name}: {len(workflow.states)} states, "
                    f"{len(workflow.transitions)} transitions; {pack.source.name} "
                    f"{pack.label}: {len(pack.rules)} rules")
+    vocabulary = registry.vocabulary
+    click.echo(f"ok  {vocabulary.label}: {len(vocabulary.terms)} recording-language terms")
 
 
 def _create_app(*_args, **_kwargs) -> Flask:
@@ -155,5 +210,7 @@ def main() -> None:
     """strengthwise: strengths-based support plans, reviews and their audit trail."""
 
 
-for _command in (init_command, user_group, serve_command, audit_group, rules_group):
+COMMANDS += [init_command, user_group, serve_command, tick_command, scheduler_command,
+             audit_group, rules_group]
+for _command in COMMANDS:
     main.add_command(_command)

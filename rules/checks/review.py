@@ -1,9 +1,12 @@
-"""Checks for starting and recording a review (rule ids review.* and reduce.*)."""
+"""Checks for starting, recording and concluding a review (rule ids review.* and reduce.*)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from engine.reviews import QUESTIONS
 from engine.rules import RuleContext, check
 
-from .text import as_date, blank
+from .text import and_join, as_date, blank
 
 NO_REVIEW = "no review record has been written for this review cycle"
 
@@ -12,72 +15,184 @@ NO_REVIEW = "no review record has been written for this review cycle"
 def trigger_recorded(ctx: RuleContext) -> list[str]:
     if not blank(ctx.inputs.get("reason")):
         return []
-    due = as_date((ctx.subject.current_content or {}).get("next_review_date"))
+    due = ctx.subject.next_review_on
     if due is not None and ctx.today >= due:
         return []
     when = f"the review date {due} has not arrived" if due else "the plan has no review date"
     return [f"{when} and no reason (incident, change in needs, request) was given"]
 
 
-def _needs_review(name: str, **params: type):
-    """Review-cycle checks: they fail with NO_REVIEW until a review record exists."""
+def needs_review(func):
+    """A review-cycle check fails with NO_REVIEW until the cycle has a review record."""
 
-    def register(func):
-        def wrapped(ctx: RuleContext) -> list[str]:
-            if ctx.subject.review is None:
-                return [NO_REVIEW]
-            return func(ctx)
-        wrapped.__name__ = func.__name__
-        return check(name, **params)(wrapped)
+    def judged(ctx: RuleContext) -> list[str]:
+        return [NO_REVIEW] if ctx.subject.review is None else func(ctx, ctx.subject.review)
 
-    return register
+    judged.__name__, judged.__doc__ = func.__name__, func.__doc__
+    return judged
 
 
-@_needs_review("review.recorded")
-def recorded(ctx):
-    raise NotImplementedError("review records arrive with the reviews issue")
+def _truthy(value) -> bool:
+    return value is True or (isinstance(value, str) and not blank(value))
 
 
-@_needs_review("review.person_involved")
-def person_involved(ctx):
-    raise NotImplementedError("review records arrive with the reviews issue")
+def _outcomes(ctx: RuleContext) -> list[dict]:
+    return (ctx.subject.current_content or {}).get("outcomes") or []
 
 
-@_needs_review("review.outcomes_evidenced")
-def outcomes_evidenced(ctx):
-    raise NotImplementedError("review records arrive with the reviews issue")
+def _since(ctx: RuleContext) -> str:
+    since = ctx.subject.evidence_since
+    return f"since the last review ({since})" if since else "since the plan started"
 
 
-@_needs_review("review.risks_reviewed")
-def risks_reviewed(ctx):
-    raise NotImplementedError("review records arrive with the reviews issue")
+@check("review.recorded")
+@needs_review
+def recorded(ctx, review):
+    unanswered = [question for field, question in QUESTIONS.items() if blank(review.get(field))]
+    return [f"the review does not answer {and_join(unanswered)}"] if unanswered else []
 
 
-@_needs_review("review.next_date_set", review_interval_days=int)
-def next_date_set(ctx):
-    raise NotImplementedError("review records arrive with the reviews issue")
+@check("review.person_involved")
+@needs_review
+def person_involved(ctx, review):
+    if _truthy(review.get("person_involved")):
+        return []
+    return ["the review does not record how the person was involved"]
 
 
-@_needs_review("review.independent_approver")
-def independent_approver(ctx):
-    raise NotImplementedError("review records arrive with the reviews issue")
+@check("review.outcomes_evidenced")
+@needs_review
+def outcomes_evidenced(ctx, review):
+    ratings = {item["outcome_id"]: item for item in review.get("outcome_ratings") or []}
+    problems = []
+    for outcome in _outcomes(ctx):
+        rating = ratings.get(outcome["id"])
+        if rating is None:
+            problems.append(f"outcome {outcome['id']} has no progress rating")
+        elif blank(rating.get("evidence")):
+            problems.append(f"outcome {outcome['id']}'s rating gives no evidence")
+        if not ctx.subject.records.get(outcome["id"]):
+            problems.append(f"outcome {outcome['id']} has no daily record {_since(ctx)}")
+    return problems
 
 
-@_needs_review("reduce.progress_evidenced", min_records=int)
-def progress_evidenced(ctx):
-    raise NotImplementedError("review records arrive with the reviews issue")
+@check("review.risks_reviewed")
+@needs_review
+def risks_reviewed(ctx, review):
+    reviewed = set(review.get("risks_reviewed") or [])
+    risks = (ctx.subject.current_content or {}).get("risks") or []
+    return [f"{'restriction' if risk.get('restrictive') else 'risk'} {risk['id']} is not "
+            "marked as reviewed" for risk in risks if risk["id"] not in reviewed]
 
 
-@_needs_review("reduce.hours_reallocated", tolerance=float)
-def hours_reallocated(ctx):
-    raise NotImplementedError("review records arrive with the reviews issue")
+@check("review.next_date_set", review_interval_days=int)
+@needs_review
+def next_date_set(ctx, review):
+    next_review = as_date(review.get("next_review_date"))
+    if next_review is None:
+        return ["the review sets no next review date"]
+    limit = ctx.today + timedelta(days=ctx.params["review_interval_days"])
+    if next_review <= ctx.today:
+        return [f"the next review date {next_review} is not after today ({ctx.today})"]
+    if next_review > limit:
+        return [f"the next review on {next_review} is later than policy allows ({limit}, "
+                f"{ctx.params['review_interval_days']} days from today)"]
+    return []
 
 
-@_needs_review("reduce.risk_reassessed")
-def risk_reassessed(ctx):
-    raise NotImplementedError("review records arrive with the reviews issue")
+@check("review.independent_approver")
+@needs_review
+def independent_approver(ctx, review):
+    if ctx.actor.username == ctx.subject.review_author:
+        return [f"{ctx.actor.username} wrote the review record"]
+    return []
 
 
-@_needs_review("reduce.person_agrees")
-def person_agrees(ctx):
-    raise NotImplementedError("review records arrive with the reviews issue")
+def reduced_outcomes(ctx: RuleContext, review: dict) -> list[str]:
+    """The outcomes whose support the review reduces: named, or whose actions lose hours."""
+    if review.get("reduced_outcome_ids"):
+        return list(review["reduced_outcome_ids"])
+    current = {a["id"]: a for a in (ctx.subject.current_content or {}).get("actions") or []}
+    reduced = []
+    for proposed in review.get("proposed_actions") or []:
+        action = current.get(proposed["id"])
+        cut = action and proposed["hours_per_week"] < (action.get("hours_per_week") or 0)
+        if cut and action["outcome_id"] not in reduced:
+            reduced.append(action["outcome_id"])
+    return reduced
+
+
+def slope(values: list[float]) -> float:
+    """Least-squares slope of values against their position."""
+    n = len(values)
+    mean_x, mean_y = (n - 1) / 2, sum(values) / n
+    spread = sum((x - mean_x) ** 2 for x in range(n))
+    return sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values)) / spread
+
+
+@check("reduce.progress_evidenced", min_records=int)
+@needs_review
+def progress_evidenced(ctx, review):
+    ratings = {item["outcome_id"]: item.get("rating") for item in
+               review.get("outcome_ratings") or []}
+    outcomes = reduced_outcomes(ctx, review)
+    if not outcomes:
+        return ["the review names no outcome whose support is reduced"]
+    problems = []
+    for outcome_id in outcomes:
+        rating = ratings.get(outcome_id)
+        if rating not in ("achieved", "progressing"):
+            problems.append(f"outcome {outcome_id} is rated {rating or 'not at all'}, not "
+                            "achieved or progressing")
+        prompts = [record.prompts for record in ctx.subject.records.get(outcome_id, [])]
+        if len(prompts) < ctx.params["min_records"]:
+            problems.append(f"outcome {outcome_id} has {len(prompts)} daily record"
+                            f"{'' if len(prompts) == 1 else 's'} {_since(ctx)}; at least "
+                            f"{ctx.params['min_records']} are needed to show prompts falling")
+        elif slope(prompts) >= 0:
+            problems.append(f"prompts for outcome {outcome_id} are not falling across its "
+                            f"{len(prompts)} records {_since(ctx)} "
+                            f"({', '.join(str(p) for p in prompts)})")
+    return problems
+
+
+@check("reduce.hours_reallocated", tolerance=float)
+@needs_review
+def hours_reallocated(ctx, review):
+    content = ctx.subject.current_content or {}
+    commissioned = content.get("commissioned_hours_per_week") or 0
+    proposed = review.get("proposed_hours_per_week")
+    if proposed is None:
+        return ["the review proposes no new hours"]
+    problems = []
+    if proposed >= commissioned:
+        problems.append(f"the proposed {proposed:g} hours are not lower than the "
+                        f"{commissioned:g} commissioned")
+    if not review.get("proposed_actions"):
+        return problems + ["the review does not say how the new hours are spread over the "
+                           "plan's actions"]
+    hours = {item["id"]: item["hours_per_week"] for item in review["proposed_actions"]}
+    allocated = sum(hours.get(a["id"], a.get("hours_per_week") or 0)
+                    for a in content.get("actions") or [])
+    if abs(allocated - proposed) > ctx.params["tolerance"]:
+        problems.append(f"the plan's actions would have {allocated:g} hours, not the proposed "
+                        f"{proposed:g}")
+    return problems
+
+
+@check("reduce.risk_reassessed")
+@needs_review
+def risk_reassessed(ctx, review):
+    reassessment = review.get("reassessment") or {}
+    missing = [label for key, label in (("monitoring", "what staff monitor under reduced support"),
+                                        ("reinstate_when", "when support is reinstated"))
+               if blank(reassessment.get(key))]
+    return [f"the reassessment does not say {and_join(missing)}"] if missing else []
+
+
+@check("reduce.person_agrees")
+@needs_review
+def person_agrees(ctx, review):
+    if _truthy(review.get("person_agrees")):
+        return []
+    return ["the person's agreement to the reduction is not recorded"]

@@ -62,4 +62,4 @@ def unexpected(exc: Exception):
     return error("internal", "something went wrong on our side; it has been logged", 500)
 
 
-from . import people, plans, me, openapi  # noqa: E402,F401  (routes register on import)
+from . import evidence, me, openapi, people, plans, tasks  # noqa: E402,F401  (routes register)

@@ -136,3 +136,88 @@ class EmptySchema(Schema):
 
 def _add(errors: dict, name: str, index: int, field: str, message: str) -> None:
     errors.setdefault(name, {}).setdefault(index, {}).setdefault(field, []).append(message)
+
+
+COMPLETION = ("independent", "with_prompts", "with_support", "not_done")
+RATINGS = ("achieved", "progressing", "no_change", "deteriorated")
+DECISIONS = ("continue", "reduce_support", "revise")
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("must not be blank")
+
+
+def required_text(max_length: int = 4000) -> fields.Str:
+    return fields.Str(required=True, validate=[validate.Length(max=max_length), not_blank])
+
+
+class DailyRecordSchema(Schema):
+    outcome_id = fields.Str(required=True, validate=validate.Length(min=1, max=40))
+    date = fields.Date(required=True)
+    observed_strength = required_text()
+    support_provided = required_text()
+    independence_opportunity = required_text()
+    next_step = required_text()
+    prompts = fields.Int(required=True, strict=True,
+                         validate=validate.Range(min=0, max=1000, error="must be 0 to 1000"))
+    completion = fields.Str(required=True, validate=validate.OneOf(COMPLETION))
+    note = text()
+
+
+class Answer(fields.Field):
+    """Yes, or a few words saying how (e.g. how the person took part): a bool or text."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, str) and len(value) <= 2000:
+            return value
+        raise ValidationError("must be true/false or a short text")
+
+
+class OutcomeRatingSchema(Schema):
+    outcome_id = fields.Str(required=True)
+    rating = fields.Str(required=True, validate=validate.OneOf(RATINGS))
+    evidence = text()
+
+
+class ProposedActionSchema(Schema):
+    id = fields.Str(required=True)
+    hours_per_week = fields.Float(required=True, validate=validate.Range(
+        min=0, max=168, error="must be between 0 and 168 hours a week"))
+
+
+class ReassessmentSchema(Schema):
+    monitoring = text()
+    reinstate_when = text()
+
+
+class ReviewSchema(Schema):
+    improved = text()
+    less_support = text()
+    new_strengths = text()
+    reduce_safely = text()
+    matters_most = text()
+    person_involved = Answer(load_default=None, allow_none=True)
+    outcome_ratings = fields.List(fields.Nested(OutcomeRatingSchema), load_default=list)
+    risks_reviewed = fields.List(fields.Str(), load_default=list)
+    decision = fields.Str(allow_none=True, load_default=None, validate=validate.OneOf(DECISIONS))
+    next_review_date = IsoDate(allow_none=True, load_default=None)
+    proposed_hours_per_week = hours()
+    proposed_actions = fields.List(fields.Nested(ProposedActionSchema), load_default=list)
+    reduced_outcome_ids = fields.List(fields.Str(), load_default=list)
+    reassessment = fields.Nested(ReassessmentSchema,
+                                 load_default=lambda: {"monitoring": None, "reinstate_when": None})
+    person_agrees = Answer(load_default=None, allow_none=True)
+
+    @validates_schema
+    def one_rating_per_outcome(self, data, **kwargs):
+        errors: dict = {}
+        counts = Counter(item["outcome_id"] for item in data.get("outcome_ratings", []))
+        for index, item in enumerate(data.get("outcome_ratings", [])):
+            if counts[item["outcome_id"]] > 1:
+                _add(errors, "outcome_ratings", index, "outcome_id",
+                     f"outcome {item['outcome_id']!r} is rated more than once")
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,191 @@
+"""The "plan" subject kind: how the support-plan workflow reads a plan and what its effects do."""
+from __future__ import annotations
+
+import copy
+from datetime import date, timedelta
+from functools import cached_property
+from typing import Any, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import plans, reviews
+from .models import Acknowledgement, DailyRecord, Plan, PlanVersion, User
+from .subjects import EffectContext, SubjectKind, register
+
+
+class PlanSnapshot:
+    """What the plan.*, review.* and reduce.* rules read. Facts load on first use, once."""
+
+    def __init__(self, session: Session, plan: Plan):
+        self._session = session
+        self._plan = plan
+        self.id = plan.id
+        self.state = plan.state
+        self.service = plan.service.name
+        self.current_version = plan.current_version
+        self.has_approved_version = plan.current_version is not None
+
+    @cached_property
+    def current_content(self) -> Optional[dict[str, Any]]:
+        version = plans.current_version(self._session, self._plan)
+        return version.content if version else None
+
+    @cached_property
+    def content(self) -> dict[str, Any]:
+        """The content under judgement: the draft being approved, else the version in force."""
+        if self._plan.draft is not None:
+            return self._plan.draft
+        return self.current_content or {}
+
+    @cached_property
+    def editors(self) -> list[str]:
+        """Who authored or edited the current draft round, in the order they first edited."""
+        return plans.editors_of(self._session, self._plan)
+
+    @cached_property
+    def acknowledged_by(self) -> set[str]:
+        if self.current_version is None:
+            return set()
+        return set(self._session.scalars(
+            select(User.username).join(Acknowledgement, Acknowledgement.user_id == User.id)
+            .where(Acknowledgement.plan_id == self.id,
+                   Acknowledgement.version_number == self.current_version)))
+
+    @cached_property
+    def key_worker(self) -> Optional[dict[str, Any]]:
+        name = self.content.get("key_worker")
+        user = name and self._session.scalar(select(User).where(User.username == name))
+        if not user:
+            return None
+        return {"username": user.username, "role": user.role, "active": user.active,
+                "services": set(user.service_names)}
+
+    @cached_property
+    def next_review_on(self) -> Optional[date]:
+        return plans.next_review_on(self._session, self._plan)
+
+    @cached_property
+    def cycle(self):
+        return reviews.open_cycle(self._session, self._plan)
+
+    @cached_property
+    def _review(self):
+        return reviews.review_of(self._session, self.cycle) if self.cycle else None
+
+    @property
+    def review(self) -> Optional[dict[str, Any]]:
+        """The review record of the open cycle, or None."""
+        return self._review.content if self._review else None
+
+    @property
+    def review_author(self) -> Optional[str]:
+        return self._review.author.username if self._review else None
+
+    @property
+    def evidence_since(self) -> Optional[date]:
+        return self.cycle.evidence_since if self.cycle else None
+
+    @cached_property
+    def records(self) -> dict[str, list[DailyRecord]]:
+        """Daily records since the last review, per outcome, oldest first."""
+        query = select(DailyRecord).where(DailyRecord.plan_id == self.id)
+        if self.evidence_since is not None:
+            query = query.where(DailyRecord.date >= self.evidence_since)
+        by_outcome: dict[str, list[DailyRecord]] = {}
+        for record in self._session.scalars(query.order_by(DailyRecord.date, DailyRecord.id)):
+            by_outcome.setdefault(record.outcome_id, []).append(record)
+        return by_outcome
+
+
+# --- effects named by workflows/support_plan.toml -----------------------------------------
+
+def _freeze_version(ctx: EffectContext) -> None:
+    """approve: the draft becomes the next approved version; its review date now applies."""
+    plan: Plan = ctx.subject
+    editors = ctx.snapshot.editors if ctx.snapshot else plans.editors_of(ctx.session, plan)
+    plans.add_version(ctx.session, plan, plan.draft, basis="approval", editors=editors,
+                      approver=ctx.actor, now=ctx.now)
+    plan.draft = None
+    plan.next_review_on = None
+
+
+def _open_draft(ctx: EffectContext) -> None:
+    """revise: a new draft round starts from the version in force, which stays in force."""
+    plan: Plan = ctx.subject
+    version = plans.current_version(ctx.session, plan)
+    plan.draft = copy.deepcopy(version.content if version else plans.EMPTY_CONTENT)
+    plan.draft_number += 1
+
+
+def _open_review_cycle(ctx: EffectContext) -> None:
+    reviews.open_new_cycle(ctx.session, ctx.subject, ctx.now,
+                           trigger=ctx.inputs.get("reason") or "the review date arrived",
+                           zone=ZoneInfo(ctx.settings["timezone"]))
+
+
+def _close_review_cycle(ctx: EffectContext) -> None:
+    reviews.close_cycle(ctx.session, ctx.subject, ctx.now, ctx.transition)
+
+
+def _adopt_review_date(ctx: EffectContext) -> None:
+    """complete_review: the review's next review date becomes the plan's."""
+    ctx.subject.next_review_on = date.fromisoformat(ctx.snapshot.review["next_review_date"])
+
+
+def _apply_reduction(ctx: EffectContext) -> None:
+    """reduce_support: the review's hours become a new approved version at once."""
+    plan: Plan = ctx.subject
+    review = ctx.snapshot.review
+    trial_ends = ctx.today + timedelta(days=ctx.settings["review.reduced_support_review_days"])
+    content = copy.deepcopy(ctx.snapshot.current_content)
+    content["commissioned_hours_per_week"] = review["proposed_hours_per_week"]
+    hours = {item["id"]: item["hours_per_week"] for item in review["proposed_actions"]}
+    for action in content["actions"]:
+        action["hours_per_week"] = hours.get(action["id"], action["hours_per_week"])
+    content["next_review_date"] = trial_ends.isoformat()
+    plans.add_version(ctx.session, plan, content, basis="reduction",
+                      editors=[ctx.snapshot.review_author], approver=ctx.actor, now=ctx.now)
+    plan.next_review_on = trial_ends
+
+
+def _restore_support(ctx: EffectContext) -> None:
+    """reinstate: the support in force before the latest reduction comes back, at once."""
+    plan: Plan = ctx.subject
+    before = ctx.session.scalar(
+        select(PlanVersion).where(PlanVersion.plan_id == plan.id,
+                                  PlanVersion.number < plan.current_version,
+                                  PlanVersion.basis != "reduction")
+        .order_by(PlanVersion.number.desc()).limit(1))
+    if before is None:
+        return  # nothing to restore: the plan was never reduced from an earlier version
+    content = copy.deepcopy(before.content)
+    review_on = plans.next_review_on(ctx.session, plan)
+    content["next_review_date"] = review_on.isoformat() if review_on else None
+    plans.add_version(ctx.session, plan, content, basis="reinstatement", editors=[],
+                      approver=ctx.actor, now=ctx.now)
+
+
+def _key_worker_id(session: Session, plan: Plan) -> Optional[int]:
+    version = plans.current_version(session, plan)
+    name = version.content.get("key_worker") if version else None
+    if not name:
+        return None
+    user = session.scalar(select(User).where(User.username == name, User.active.is_(True)))
+    return user.id if user and plan.service.name in user.service_names else None
+
+
+PLAN_KIND = register(SubjectKind(
+    name="plan",
+    model=Plan,
+    snapshot=PlanSnapshot,
+    describe=lambda plan: {"person": plan.person.name, "service": plan.service.name},
+    effects={"freeze_version": _freeze_version, "open_draft": _open_draft,
+             "open_review_cycle": _open_review_cycle, "close_review_cycle": _close_review_cycle,
+             "adopt_review_date": _adopt_review_date, "apply_reduction": _apply_reduction,
+             "restore_support": _restore_support},
+    dates={"next_review_date": lambda plan: plans.next_review_on(
+        Session.object_session(plan), plan)},
+    people={"key_worker": _key_worker_id},
+))

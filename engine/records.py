@@ -1,0 +1,55 @@
+"""Daily records: evidence written against an outcome of the approved version in force."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .access import Actor
+from .errors import Invalid
+from .language import Vocabulary
+from .models import DailyRecord, Plan
+from .plans import current_version, locked_plan, require
+from .uow import unit_of_work
+
+TEXT_FIELDS = ("observed_strength", "support_provided", "independence_opportunity",
+               "next_step", "note")
+
+
+def write_record(session: Session, actor: Actor, plan_id: int, fields: dict[str, Any],
+                 vocabulary: Vocabulary, now: datetime, today: date) -> DailyRecord:
+    """Save a record with its language flags. Flags advise; they never stop a record."""
+    require(actor, "write_record")
+    with unit_of_work(session):
+        plan = locked_plan(session, actor, plan_id)
+        version = current_version(session, plan)
+        errors = {}
+        if version is None or plan.state == "closed":
+            errors["plan"] = [f"records are written against an approved plan in force; this "
+                              f"plan is {plan.state}"]
+        elif fields["outcome_id"] not in {o["id"] for o in version.content["outcomes"]}:
+            errors["outcome_id"] = [f"no outcome {fields['outcome_id']!r} in the plan's "
+                                    f"approved version {version.number}"]
+        if fields["date"] > today:
+            errors["date"] = [f"{fields['date']} is in the future (today is {today})"]
+        if errors:
+            raise Invalid("the record cannot be saved", errors)
+        record = DailyRecord(
+            plan_id=plan.id, version_number=version.number, author_id=actor.user_id,
+            created_at=now, vocabulary=vocabulary.label,
+            language_flags=vocabulary.flags({name: fields.get(name) for name in TEXT_FIELDS}),
+            **fields)
+        session.add(record)
+        session.flush()
+        session.refresh(record)
+    return record
+
+
+def records_of(session: Session, plan: Plan, outcome_id: str | None = None) -> list[DailyRecord]:
+    """The plan's records, newest first."""
+    query = select(DailyRecord).where(DailyRecord.plan_id == plan.id)
+    if outcome_id:
+        query = query.where(DailyRecord.outcome_id == outcome_id)
+    return list(session.scalars(query.order_by(DailyRecord.date.desc(), DailyRecord.id.desc())))

@@ -1,0 +1,118 @@
+"""Review cycles and review records. A cycle is one stay in review_due; its record opens with
+strengths (the five questions) and proposes a decision, which the manager's transition enacts."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .access import Actor
+from .errors import Invalid
+from .models import Plan, Review, ReviewCycle
+from .plans import current_version, locked_plan, require
+from .uow import unit_of_work
+
+QUESTIONS = {
+    "improved": "what has improved since the last review",
+    "less_support": "what the person can now do with less support",
+    "new_strengths": "what new strengths staff or family noticed",
+    "reduce_safely": "what support could be adapted or reduced safely",
+    "matters_most": "what outcome matters most to the person now",
+}
+
+
+def open_cycle(session: Session, plan: Plan) -> Optional[ReviewCycle]:
+    return session.scalar(select(ReviewCycle).where(ReviewCycle.plan_id == plan.id,
+                                                    ReviewCycle.closed_at.is_(None))
+                          .order_by(ReviewCycle.number.desc()).limit(1))
+
+
+def review_of(session: Session, cycle: ReviewCycle) -> Optional[Review]:
+    return session.scalar(select(Review).where(Review.cycle_id == cycle.id))
+
+
+def open_new_cycle(session: Session, plan: Plan, now: datetime, trigger: str,
+                   zone: ZoneInfo) -> ReviewCycle:
+    """Start the plan's next cycle; evidence counts from the day the previous one closed."""
+    previous = session.scalar(select(ReviewCycle).where(ReviewCycle.plan_id == plan.id)
+                              .order_by(ReviewCycle.number.desc()).limit(1))
+    cycle = ReviewCycle(
+        plan_id=plan.id, number=(previous.number + 1) if previous else 1, opened_at=now,
+        trigger=trigger,
+        evidence_since=previous.closed_at.astimezone(zone).date()
+        if previous and previous.closed_at else None)
+    session.add(cycle)
+    return cycle
+
+
+def close_cycle(session: Session, plan: Plan, now: datetime, transition: str) -> None:
+    cycle = open_cycle(session, plan)
+    if cycle is not None:
+        cycle.closed_at, cycle.closed_by = now, transition
+
+
+def cycles(session: Session, plan: Plan) -> list[ReviewCycle]:
+    return list(session.scalars(select(ReviewCycle).where(ReviewCycle.plan_id == plan.id)
+                                .order_by(ReviewCycle.number)))
+
+
+def write_review(session: Session, actor: Actor, plan_id: int, content: dict[str, Any],
+                 now: datetime) -> Review:
+    """Write the review record of the open cycle; a second write replaces the first."""
+    require(actor, "write_review")
+    with unit_of_work(session):
+        plan = locked_plan(session, actor, plan_id)
+        cycle = open_cycle(session, plan) if plan.state == "review_due" else None
+        if cycle is None:
+            raise Invalid("no review is due", {"state": [
+                f"the plan is {plan.state}; a review is written while it is review_due "
+                "(start a review first)"]})
+        _check_references(content, current_version(session, plan).content)
+        review = review_of(session, cycle)
+        if review is None:
+            review = Review(cycle_id=cycle.id, plan_id=plan.id, written_at=now)
+            session.add(review)
+        review.author_id, review.content, review.updated_at = actor.user_id, content, now
+        session.flush()
+        session.refresh(review)
+    return review
+
+
+def _check_references(review: dict[str, Any], version: dict[str, Any]) -> None:
+    """Every outcome, risk and action the review names exists in the version in force."""
+    known = {name: {item["id"] for item in version.get(name) or []}
+             for name in ("outcomes", "risks", "actions")}
+    errors: dict[str, Any] = {}
+
+    def dangling(field: str, index: int | None, key: str | None, ref: str, kind: str) -> None:
+        message = f"no {kind} {ref!r} in the plan's approved version"
+        if index is None:
+            errors.setdefault(field, []).append(message)
+        else:
+            errors.setdefault(field, {}).setdefault(str(index), {}).setdefault(
+                key, []).append(message)
+
+    for index, rating in enumerate(review.get("outcome_ratings") or []):
+        if rating["outcome_id"] not in known["outcomes"]:
+            dangling("outcome_ratings", index, "outcome_id", rating["outcome_id"], "outcome")
+    for ref in review.get("risks_reviewed") or []:
+        if ref not in known["risks"]:
+            dangling("risks_reviewed", None, None, ref, "risk")
+    for ref in review.get("reduced_outcome_ids") or []:
+        if ref not in known["outcomes"]:
+            dangling("reduced_outcome_ids", None, None, ref, "outcome")
+    for index, action in enumerate(review.get("proposed_actions") or []):
+        if action["id"] not in known["actions"]:
+            dangling("proposed_actions", index, "id", action["id"], "action")
+    if errors:
+        raise Invalid("the review names things the plan does not have", errors)
+
+
+def reviews_of(session: Session, plan: Plan) -> list[Review]:
+    """The plan's review records, one per cycle, newest first."""
+    return list(session.scalars(select(Review).join(ReviewCycle)
+                                .where(Review.plan_id == plan.id)
+                                .order_by(ReviewCycle.number.desc())))

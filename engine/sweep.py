@@ -1,0 +1,134 @@
+"""The sweep: fire the timers that have fallen due and escalate overdue tasks.
+
+Run by `strengthwise tick`, by the scheduler inside `serve`, or by the dedicated `strengthwise
+scheduler` process. Due timers are claimed a batch at a time in one transaction: on PostgreSQL
+with FOR UPDATE SKIP LOCKED, so concurrent sweeps take disjoint batches; on SQLite the
+transaction's IMMEDIATE write lock serialises sweeps. Each timer fires inside a savepoint, so one
+failure cannot undo the others, and its row is marked in the same transaction that moved the
+subject: a sweep killed half way leaves whole plans moved or untouched, and the next sweep
+finishes the work. A timer set for a version of the subject that has since moved on is stale
+and does nothing, so a duplicate never fires twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .access import Actor
+from .clock import FixedClock
+from .db import begin_write
+from .errors import EngineError
+from .models import Task, Timer
+from .tasks import OPEN_STATUSES, escalate
+from .uow import lock
+from .workflow import Engine
+
+
+@dataclass
+class TimerResult:
+    timer_id: int
+    workflow: str
+    subject_type: str
+    subject_id: int
+    transition: str
+    outcome: str  # advanced, blocked, stale or failed
+    detail: str = ""
+
+    def describe(self) -> str:
+        return (f"timer {self.timer_id}: {self.transition} on {self.subject_type} "
+                f"{self.subject_id}: {self.outcome}{' — ' + self.detail if self.detail else ''}")
+
+
+@dataclass
+class SweepReport:
+    now: datetime
+    timers: list[TimerResult] = field(default_factory=list)
+    escalated: list[Task] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for result in self.timers if result.outcome == outcome)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{self.count(o)} {o}" for o in ("advanced", "blocked", "stale",
+                                                             "failed") if self.count(o))
+        return (f"Swept as of {self.now.isoformat()}: {len(self.timers)} timer"
+                f"{'' if len(self.timers) == 1 else 's'} fired"
+                f"{' (' + counts + ')' if counts else ''}; {len(self.escalated)} overdue task"
+                f"{'' if len(self.escalated) == 1 else 's'} escalated.")
+
+
+def sweep(engine: Engine, session: Session, now: datetime | None = None, batch_size: int = 100,
+          on_result: Callable[[TimerResult], None] | None = None) -> SweepReport:
+    """Fire every timer due at `now` (default: the engine's clock) and escalate overdue tasks."""
+    now = now or engine.now()
+    at_now = Engine(engine.registry, FixedClock(now))
+    report = SweepReport(now=now)
+    while True:
+        begin_write(session)
+        try:
+            results = [_fire_timer(at_now, session, timer, now)
+                       for timer in _claim_due(session, now, batch_size)]
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        report.timers += results
+        for result in results if on_result else ():
+            on_result(result)
+        if len(results) < batch_size:
+            break
+    report.escalated = _escalate_overdue(at_now, session, now)
+    return report
+
+
+def _claim_due(session: Session, now: datetime, batch_size: int) -> list[Timer]:
+    return list(session.scalars(
+        select(Timer).where(Timer.status == "pending", Timer.due_at <= now)
+        .order_by(Timer.due_at, Timer.id).limit(batch_size)
+        .with_for_update(skip_locked=True)))
+
+
+def _fire_timer(engine: Engine, session: Session, timer: Timer, now: datetime) -> TimerResult:
+    result = TimerResult(timer.id, timer.workflow, timer.subject_type, timer.subject_id,
+                         timer.transition, "advanced")
+    model = engine.registry.workflow(timer.workflow).kind.model
+    savepoint = session.begin_nested()
+    try:
+        subject = lock(session, model, timer.subject_id)
+        if subject is None or subject.lock_version != timer.subject_version:
+            result.outcome, result.detail = "stale", "the subject has moved on since it was set"
+        else:
+            fired = engine.fire_in_transaction(session, model, timer.subject_id,
+                                               timer.transition, Actor.system(), version=None)
+            result.detail = f"{fired.event.document()['from']} → {subject.state}"
+    except EngineError as refusal:  # audited (blocked, denied); the audit event is kept
+        result.outcome, result.detail = "blocked", refusal.message
+    except Exception as error:  # noqa: BLE001  a bug must not stop the other timers
+        savepoint.rollback()
+        result.outcome, result.detail = "failed", f"{type(error).__name__}: {error}"
+    if savepoint.is_active:
+        savepoint.commit()
+    timer.status = {"advanced": "fired"}.get(result.outcome, result.outcome)
+    timer.fired_at, timer.result = now, f"{result.outcome}: {result.detail}".rstrip(": ")
+    return result
+
+
+def _escalate_overdue(engine: Engine, session: Session, now: datetime) -> list[Task]:
+    """Open one manager task for each task past its follow-up date, once."""
+    today = engine.today(now)
+    begin_write(session)
+    try:
+        overdue = list(session.scalars(
+            select(Task).where(Task.status.in_(OPEN_STATUSES), Task.follow_up <= today,
+                               Task.escalated_at.is_(None), Task.parent_id.is_(None))
+            .order_by(Task.follow_up, Task.id).with_for_update(skip_locked=True)))
+        opened = [escalate(session, task, now, today) for task in overdue]
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return opened

@@ -1,0 +1,69 @@
+"""Daily records and reviews: the evidence a plan's reviews stand on."""
+from __future__ import annotations
+
+from flask import request
+
+from engine import plans, records, reviews
+from engine.models import DailyRecord, Review
+
+from ..extensions import db
+from ..runtime import engine, load_body
+from . import api
+from .auth import current_actor
+from .documents import iso
+from .schemas import DailyRecordSchema, ReviewSchema
+
+
+def record_document(record: DailyRecord) -> dict:
+    return {"id": record.id, "plan_id": record.plan_id, "version": record.version_number,
+            "outcome_id": record.outcome_id, "date": record.date.isoformat(),
+            "observed_strength": record.observed_strength,
+            "support_provided": record.support_provided,
+            "independence_opportunity": record.independence_opportunity,
+            "next_step": record.next_step, "prompts": record.prompts,
+            "completion": record.completion, "note": record.note,
+            "language_flags": record.language_flags, "vocabulary": record.vocabulary,
+            "author": record.author.username, "created_at": iso(record.created_at)}
+
+
+def review_document(review: Review) -> dict:
+    cycle = review.cycle
+    return {"id": review.id, "plan_id": review.plan_id, "cycle": cycle.number,
+            "trigger": cycle.trigger, "opened_at": iso(cycle.opened_at),
+            "closed_at": iso(cycle.closed_at), "closed_by": cycle.closed_by,
+            "evidence_since": cycle.evidence_since.isoformat() if cycle.evidence_since else None,
+            "author": review.author.username, "written_at": iso(review.written_at),
+            "updated_at": iso(review.updated_at), **review.content}
+
+
+@api.post("/plans/<int:plan_id>/records")
+def write_record(plan_id: int):
+    actor = current_actor()
+    plans.get_plan(db.session, actor, plan_id)
+    body = load_body(DailyRecordSchema())
+    record = records.write_record(db.session, actor, plan_id, body,
+                                  engine().registry.vocabulary, engine().now(), engine().today())
+    return record_document(record), 201
+
+
+@api.get("/plans/<int:plan_id>/records")
+def list_records(plan_id: int):
+    plan = plans.get_plan(db.session, current_actor(), plan_id)
+    outcome_id = request.args.get("outcome_id")
+    return {"records": [record_document(r) for r in records.records_of(db.session, plan,
+                                                                       outcome_id)]}
+
+
+@api.post("/plans/<int:plan_id>/reviews")
+def write_review(plan_id: int):
+    actor = current_actor()
+    plans.get_plan(db.session, actor, plan_id)
+    body = load_body(ReviewSchema())
+    review = reviews.write_review(db.session, actor, plan_id, body, engine().now())
+    return review_document(review), 201
+
+
+@api.get("/plans/<int:plan_id>/reviews")
+def list_reviews(plan_id: int):
+    plan = plans.get_plan(db.session, current_actor(), plan_id)
+    return {"reviews": [review_document(r) for r in reviews.reviews_of(db.session, plan)]}
