@@ -151,18 +151,21 @@ def _apply_reduction(ctx: EffectContext) -> None:
 
 
 def _restore_support(ctx: EffectContext) -> None:
-    """reinstate: the support in force before the latest reduction comes back, at once."""
+    """reinstate: the support in force before the latest reduction comes back at once, and
+    is reviewed again after a trial period (review.reduced_support_review_days)."""
     plan: Plan = ctx.subject
+    review_on = ctx.today + timedelta(days=ctx.settings["review.reduced_support_review_days"])
+    plan.next_review_on = review_on
+    current = plans.current_version(ctx.session, plan)
+    if current is None or current.basis != "reduction":
+        return  # support was not reduced: nothing to restore
     before = ctx.session.scalar(
         select(PlanVersion).where(PlanVersion.plan_id == plan.id,
-                                  PlanVersion.number < plan.current_version,
+                                  PlanVersion.number < current.number,
                                   PlanVersion.basis != "reduction")
         .order_by(PlanVersion.number.desc()).limit(1))
-    if before is None:
-        return  # nothing to restore: the plan was never reduced from an earlier version
     content = copy.deepcopy(before.content)
-    review_on = plans.next_review_on(ctx.session, plan)
-    content["next_review_date"] = review_on.isoformat() if review_on else None
+    content["next_review_date"] = review_on.isoformat()
     plans.add_version(ctx.session, plan, content, basis="reinstatement", editors=[],
                       approver=ctx.actor, now=ctx.now)
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from .access import Actor
 from .clock import FixedClock
@@ -125,7 +125,8 @@ def _escalate_overdue(engine: Engine, session: Session, now: datetime) -> list[T
         overdue = list(session.scalars(
             select(Task).where(Task.status.in_(OPEN_STATUSES), Task.follow_up <= today,
                                Task.escalated_at.is_(None), Task.parent_id.is_(None))
-            .order_by(Task.follow_up, Task.id).with_for_update(skip_locked=True)))
+            .order_by(Task.follow_up, Task.id).options(lazyload("*"))
+            .with_for_update(skip_locked=True, of=Task)))
         opened = [escalate(session, task, now, today) for task in overdue]
         session.commit()
     except BaseException:

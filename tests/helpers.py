@@ -156,3 +156,69 @@ def run_cli(*args: str, database_url: str, stdin: str | None = None, env: dict |
     return subprocess.run([str(script), *args], cwd=root, env=environment, input=stdin,
                           capture_output=True, text=True, timeout=timeout,
                           stdin=None if stdin is not None else subprocess.DEVNULL)
+
+
+def active_plan(api: Api, **content) -> dict:
+    """A plan drafted by sam, approved by max, acknowledged by sam and activated."""
+    plan = api.as_("sam").new_plan(**plan_content(**content))
+    assert api.as_("max").fire(plan["id"], "approve").status == 200
+    assert api.as_("sam").post(f"/plans/{plan['id']}/acknowledgements", {}).status == 201
+    activated = api.as_("max").fire(plan["id"], "activate")
+    assert activated.status == 200, activated
+    return activated.json["plan"]
+
+
+def daily_record(outcome_id: str = "o1", day: str = "2026-11-20", prompts: int = 2,
+                 **fields) -> dict:
+    record = {"outcome_id": outcome_id, "date": day,
+              "observed_strength": "Remembered the order of the steps from the picture card",
+              "support_provided": "One verbal prompt to check the hob was off",
+              "independence_opportunity": "Next time, try the hob check alone",
+              "next_step": "Move the picture card next to the kettle",
+              "prompts": prompts, "completion": "with_prompts", "note": None}
+    record.update(fields)
+    return record
+
+
+def review_record(**fields) -> dict:
+    """A review that passes every complete_review rule for plan_content() (as of 2027-01)."""
+    review = {
+        "improved": "Makes her own breakfast most days",
+        "less_support": "Breakfast: she needs one prompt at most",
+        "new_strengths": "Jo says she now plans the shopping list herself",
+        "reduce_safely": "Morning visits could drop to four a week",
+        "matters_most": "Going to the lunch club on her own",
+        "person_involved": "Margaret chaired her review at home with Jo",
+        "outcome_ratings": [
+            {"outcome_id": "o1", "rating": "progressing", "evidence": "prompts fell 4 → 1"},
+            {"outcome_id": "o2", "rating": "achieved", "evidence": "five meal plans in a row"}],
+        "risks_reviewed": ["r1"],
+        "decision": "continue",
+        "next_review_date": "2027-06-01",
+    }
+    review.update(fields)
+    return review
+
+
+def seed_active_plans(app, count: int, service: str = "riverside") -> list[int]:
+    """`count` active plans made through the engine (no HTTP), reviews due 2027-01-12."""
+    from engine import Actor, plans
+    from engine.models import User
+    from web.extensions import db
+
+    engine = app.extensions["strengthwise"]
+    with app.app_context():
+        session = db.session
+        sam, max_ = (Actor.of(session.query(User).filter_by(username=name).one())
+                     for name in ("sam", "max"))
+        ids = []
+        for number in range(count):
+            now = engine.now()
+            person = plans.create_person(session, sam, f"Person {number}", service, now)
+            plan = plans.create_plan(session, sam, person.id, plan_content(), now)
+            plan = engine.fire(session, plan, "approve", max_, version=plan.lock_version).subject
+            plans.acknowledge(session, sam, plan.id, now)
+            plan = engine.fire(session, plan, "activate", max_, version=plan.lock_version).subject
+            ids.append(plan.id)
+        db.session.remove()
+    return ids

@@ -15,6 +15,10 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
 def person_document(person: Person) -> dict[str, Any]:
     return {"id": person.id, "name": person.name, "service": person.service.name,
             "created_at": iso(person.created_at)}
@@ -29,13 +33,16 @@ def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
         "approved_version": plan.current_version,
         "is_draft": plan.draft is not None, "draft_number": plan.draft_number,
         "editors": plans.editors_of(session, plan) if plan.draft is not None else [],
+        "review_due_on": _date(plans.next_review_on(session, plan))
+        if plan.current_version else None,
         "created_at": iso(plan.created_at), "updated_at": iso(plan.updated_at),
         **plans.content_of(plan, session),
     }
 
 
 def version_document(version: PlanVersion) -> dict[str, Any]:
-    return {"number": version.number, "approved_at": iso(version.approved_at),
+    return {"number": version.number, "basis": version.basis,
+            "approved_at": iso(version.approved_at),
             "approved_by": version.approved_by.username if version.approved_by else None,
             "editors": version.editors, **version.content}
 

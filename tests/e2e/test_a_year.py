@@ -1,0 +1,92 @@
+"""A plan's year under `strengthwise tick --now …`: every step audited, every task in the right
+inbox at the right time, nothing fired twice."""
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.helpers import active_plan, daily_record, review_record, run_cli
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+@pytest.mark.slow
+def test_a_year_of_reviews_a_reduction_and_a_reinstatement(api, clock, database_url):
+    sam, max_, mia = api.as_("sam"), api.as_("max"), api.as_("mia")
+
+    def tick(when):
+        result = run_cli("tick", "--now", when, database_url=database_url)
+        assert result.returncode == 0, result.stderr
+        clock.set(at(when))
+        return result.stdout
+
+    def write(day, outcome="o1", prompts=1, **fields):
+        clock.set(at(f"{day}T17:00"))
+        response = sam.post(f"/plans/{plan['id']}/records",
+                            daily_record(outcome_id=outcome, day=day, prompts=prompts, **fields))
+        assert response.status == 201, response
+
+    def state():
+        return sam.get(f"/plans/{plan['id']}").json
+
+    def review_tasks(who="sam"):
+        return [t["kind"] for t in api.as_(who).get("/tasks").json["tasks"]]
+
+    plan = active_plan(api)
+    assert "0 timers fired" in tick("2027-01-11T12:00")
+
+    for day, prompts in (("2026-12-05", 4), ("2026-12-15", 3), ("2026-12-28", 2),
+                         ("2027-01-08", 1)):
+        write(day, prompts=prompts)
+    write("2027-01-09", outcome="o2", prompts=0)
+
+    # January: the first review falls due on its own and lands in the key worker's inbox.
+    assert "start_review on plan" in tick("2027-01-12T08:00")
+    assert state()["state"] == "review_due" and review_tasks() == ["complete_review"]
+    sam.post(f"/plans/{plan['id']}/reviews", review_record(
+        decision="reduce_support", proposed_hours_per_week=8, reduced_outcome_ids=["o1"],
+        proposed_actions=[{"id": "a1", "hours_per_week": 5}],
+        reassessment={"monitoring": "missed breakfasts",
+                      "reinstate_when": "two missed breakfasts in a week"},
+        person_agrees="Margaret said she was ready to try"))
+    reduced = max_.fire(plan["id"], "reduce_support")
+    assert reduced.status == 200, reduced
+    assert state()["commissioned_hours_per_week"] == 8 and review_tasks() == []
+
+    # February: the trial ends and is reviewed; Margaret has struggled, support comes back.
+    write("2027-01-20", prompts=2, note="Missed breakfast twice this week")
+    assert "0 timers fired" in tick("2027-02-08T12:00")
+    assert "start_review on plan" in tick("2027-02-09T08:00")
+    assert state()["state"] == "review_due" and review_tasks() == ["complete_review"]
+    back = sam.fire(plan["id"], "reinstate", reason="Two missed breakfasts; a fall on 7 Feb")
+    assert back.status == 200, back
+    assert (state()["state"], state()["commissioned_hours_per_week"]) == ("active", 10)
+    assert state()["review_due_on"] == "2027-03-09" and review_tasks() == []
+
+    # March: the reinstatement is reviewed and the plan continues until September.
+    write("2027-02-20", prompts=2)
+    write("2027-03-01", outcome="o2", prompts=0)
+    assert "start_review on plan" in tick("2027-03-09T08:00")
+    sam.post(f"/plans/{plan['id']}/reviews", review_record(next_review_date="2027-09-01"))
+    assert mia.fire(plan["id"], "complete_review").status == 200
+    assert "0 timers fired" in tick("2027-06-01T08:00")
+    assert "start_review on plan" in tick("2027-09-01T08:00")
+    assert "0 timers fired" in tick("2027-09-01T08:00")
+    assert state()["state"] == "review_due" and review_tasks() == ["complete_review"]
+
+    events = api.as_("ada").get(f"/plans/{plan['id']}/audit").json["events"]
+    assert [(e["actor"], e["transition"], e["outcome"]) for e in events] == [
+        ("max", "approve", "advanced"), ("max", "activate", "advanced"),
+        ("system", "start_review", "advanced"), ("max", "reduce_support", "advanced"),
+        ("system", "start_review", "advanced"), ("sam", "reinstate", "advanced"),
+        ("system", "start_review", "advanced"), ("mia", "complete_review", "advanced"),
+        ("system", "start_review", "advanced")]
+    versions = sam.get(f"/plans/{plan['id']}/versions").json["versions"]
+    assert [(v["number"], v["basis"], v["commissioned_hours_per_week"]) for v in versions] == [
+        (3, "reinstatement", 10), (2, "reduction", 8), (1, "approval", 10)]
+    reviews = sam.get(f"/plans/{plan['id']}/reviews").json["reviews"]
+    assert [(r["cycle"], r["closed_by"]) for r in reviews] == [
+        (3, "complete_review"), (1, "reduce_support")]
+    verify = run_cli("audit", "verify", database_url=database_url)
+    assert verify.returncode == 0 and "9 events verified" in verify.stdout
