@@ -30,7 +30,8 @@ def test_openapi_document_lists_the_contract(api):
     document = api.get("/openapi.json").json
     assert document["openapi"].startswith("3.")
     for path in ("/plans", "/plans/{id}", "/plans/{id}/transitions/{name}", "/plans/{id}/audit",
-                 "/plans/{id}/acknowledgements", "/people", "/me"):
+                 "/plans/{id}/acknowledgements", "/people", "/me", "/plans/{id}/records",
+                 "/plans/{id}/reviews", "/tasks", "/tasks/{id}/claim", "/tasks/{id}/release"):
         assert path in document["paths"], path
     assert "PlanUpdate" in document["components"]["schemas"]
 

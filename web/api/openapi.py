@@ -6,8 +6,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 
 from . import api
-from .schemas import (PersonSchema, PlanContentSchema, PlanCreateSchema, PlanUpdateSchema,
-                      TransitionRequestSchema)
+from .schemas import (DailyRecordSchema, PersonSchema, PlanContentSchema, PlanCreateSchema,
+                      PlanUpdateSchema, ReviewSchema, TransitionRequestSchema)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 OBJECT = {"type": "object"}
@@ -44,6 +44,24 @@ ENDPOINTS = {
          409: "stale version", 422: "blocked (details: failing rules) or invalid"})},
     "/plans/{id}/audit": {"get": ("Every attempt on this plan (?outcome=, ?transition=, ?actor=)",
                                   None, {200: "{events: [...]}"})},
+    "/plans/{id}/records": {
+        "get": ("Daily records, newest first (?outcome_id=)", None, {200: "{records: [...]}"}),
+        "post": ("Write a daily record against an outcome of the version in force",
+                 "DailyRecord", {201: "the record with its language_flags", 422: "invalid"}),
+    },
+    "/plans/{id}/reviews": {
+        "get": ("Review records, one per review cycle, newest first", None,
+                {200: "{reviews: [...]}"}),
+        "post": ("Write (or replace) the review record of the current cycle", "Review",
+                 {201: "the review", 422: "no review due, or invalid"}),
+    },
+    "/tasks": {"get": ("Your inbox: your tasks and your services' unclaimed ones, overdue first "
+                       "(?status=open|claimed|done|cancelled, ?scope=mine|service, ?limit=)",
+                       None, {200: "{tasks: [...]}"})},
+    "/tasks/{id}/claim": {"post": ("Claim an unassigned task", None,
+                                   {200: "the task", 404: "not found", 409: "already taken"})},
+    "/tasks/{id}/release": {"post": ("Hand a task you hold back to the pool", None,
+                                     {200: "the task", 409: "not yours"})},
     "/plans/{id}/acknowledgements": {
         "get": ("Who acknowledged which version", None, {200: "{acknowledgements: [...]}"}),
         "post": ("Acknowledge the version in force", None, {201: "acknowledgement",
@@ -60,7 +78,8 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name, schema in (("Person", PersonSchema), ("PlanContent", PlanContentSchema),
                          ("PlanCreate", PlanCreateSchema), ("PlanUpdate", PlanUpdateSchema),
-                         ("TransitionRequest", TransitionRequestSchema)):
+                         ("TransitionRequest", TransitionRequestSchema),
+                         ("DailyRecord", DailyRecordSchema), ("Review", ReviewSchema)):
         spec.components.schema(name, schema=schema)
     spec.components.schema("Error", {"type": "object", "required": ["error", "message"],
                                      "properties": {
