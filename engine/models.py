@@ -58,6 +58,20 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+class LoginAttempt(Base):
+    """A sign-in attempt, kept to throttle guessing per account and per address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username", "username", "at"),
+                      Index("ix_login_attempts_address", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    succeeded: Mapped[bool] = mapped_column()
+
+
 class Person(Base):
     __tablename__ = "people"
 

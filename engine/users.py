@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .access import ROLES
 from .errors import Invalid
-from .models import ApiToken, Service, User
+from .models import ApiToken, LoginAttempt, Service, User
 from .uow import unit_of_work
 
 
@@ -72,3 +72,36 @@ def issue_token(session: Session, user: User, now: datetime) -> str:
     token = "sw_" + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=now))
     return token
+
+
+class Throttled(Exception):
+    """Too many failed sign-ins for this account or from this address."""
+
+    def __init__(self, retry_after_minutes: int):
+        super().__init__(f"too many failed sign-ins; try again in {retry_after_minutes} minutes")
+        self.retry_after_minutes = retry_after_minutes
+
+
+def sign_in(session: Session, username: str, password: str, address: str, now: datetime,
+            max_failures: int, window_minutes: int) -> User | None:
+    """The user if the password is right; None if not. Every attempt is recorded.
+
+    Raises Throttled, without checking the password, once the account or the address has had
+    `max_failures` failures within the window.
+    """
+    since = now - timedelta(minutes=window_minutes)
+    with unit_of_work(session):
+        for column, value in ((LoginAttempt.username, username),
+                              (LoginAttempt.address, address)):
+            failures = session.scalars(
+                select(LoginAttempt.at).where(column == value, LoginAttempt.at >= since,
+                                              LoginAttempt.succeeded.is_(False))
+                .order_by(LoginAttempt.at)).all()
+            if len(failures) >= max_failures:
+                free_at = failures[-max_failures] + timedelta(minutes=window_minutes)
+                raise Throttled(max(1, -(-int((free_at - now).total_seconds()) // 60)))
+        user = session.scalar(select(User).where(User.username == username))
+        ok = bool(user and user.active and password_matches(user, password))
+        session.add(LoginAttempt(username=username[:80], address=address[:64], at=now,
+                                 succeeded=ok))
+    return user if ok else None

@@ -5,8 +5,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask
 
 from engine import Engine, load_registry, load_settings
 from engine.db import configure_engine
@@ -38,17 +37,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         configure_engine(db.engine)
     app.extensions["strengthwise"] = Engine(load_registry(settings), clock)
 
-    from .api import api, http_error
+    app.config["STRENGTHWISE_SECURE_COOKIES"] = settings["security.secure_cookies"]
+    from .api import api
+    from .auth import init_auth
     from .home import home
+    from .pages import register_pages
+    from .security import csrf, init_security
+    init_security(app)
+    csrf.exempt(api)  # the API authenticates each request with a Bearer token, not a cookie
     app.register_blueprint(api)
     app.register_blueprint(home)
-
-    @app.errorhandler(HTTPException)
-    def routing_error(exc: HTTPException):
-        # 404 and 405 are raised while routing, before any blueprint is chosen.
-        if request.path.startswith(api.url_prefix):
-            return http_error(exc)
-        return exc
+    init_auth(app)
+    register_pages(app)
     from .cli import register_commands
     register_commands(app)
     return app

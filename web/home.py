@@ -4,6 +4,6 @@ from flask import Blueprint, render_template
 home = Blueprint("home", __name__)
 
 
-@home.get("/")
+@home.get("/developers")
 def index():
     return render_template("home.html")

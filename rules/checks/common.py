@@ -11,3 +11,10 @@ def reason_recorded(ctx: RuleContext) -> list[str]:
     if blank(ctx.inputs.get("reason")):
         return ["no reason was given"]
     return []
+
+
+@check("common.comment_recorded")
+def comment_recorded(ctx: RuleContext) -> list[str]:
+    if blank(ctx.inputs.get("comment")):
+        return ["no comment was given"]
+    return []

@@ -178,11 +178,11 @@ def test_the_transitions_list_shows_only_what_the_callers_role_may_fire(api):
     manager = [t["name"] for t in api.as_("max").get(f"/plans/{plan['id']}/transitions")
                .json["transitions"]]
     assert staff == ["request_approval"]
-    assert manager == ["request_approval", "approve", "close"]
+    assert manager == ["request_approval", "return_for_changes", "approve", "close"]
 
 
-def test_the_front_door_says_how_to_reach_the_api(app):
-    page = app.test_client().get("/")
+def test_the_developer_page_says_how_to_reach_the_api(app):
+    page = app.test_client().get("/developers")
     assert page.status_code == 200
     assert "Authorization: Bearer" in page.get_data(as_text=True)
     assert "/api/v1/openapi.json" in page.get_data(as_text=True)

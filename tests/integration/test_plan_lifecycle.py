@@ -58,7 +58,7 @@ def test_the_whole_lifecycle_from_draft_to_active(api):
     approve = events[3]
     assert approve["from"] == "draft" and approve["to"] == "approved"
     assert approve["comment"] == "Clear, deliverable plan"
-    assert approve["rule_pack"] == "support_plan@1.0.0"
+    assert approve["rule_pack"] == "support_plan@1.1.0"
     assert len(approve["checks"]) == 10 and all(check["passed"] for check in approve["checks"])
     assert all(later["prev_hash"] == earlier["hash"] or later["seq"] != earlier["seq"] + 1
                for earlier, later in zip(events, events[1:]))
@@ -121,3 +121,20 @@ def test_closing_needs_a_reason_and_is_final(api):
     again = max_.fire(plan["id"], "close", reason="again")
     assert again.status == 422 and failing_rules(again) == {"workflow.source-state"}
     assert max_.get(f"/plans/{plan['id']}/transitions").json["transitions"] == []
+
+
+def test_a_manager_returns_a_draft_with_a_comment_and_the_approval_task_closes(api, app):
+    from engine.models import Task
+    from web.extensions import db
+
+    sam, max_ = api.as_("sam"), api.as_("max")
+    plan = sam.new_plan(**plan_content())
+    sam.fire(plan["id"], "request_approval")
+    silent = max_.fire(plan["id"], "return_for_changes")
+    assert [d["rule"] for d in silent.json["details"]] == ["return.comment-recorded"]
+    returned = max_.fire(plan["id"], "return_for_changes",
+                         comment="Outcome o2 needs a measure Jo can check")
+    assert returned.status == 200 and returned.json["plan"]["state"] == "draft"
+    assert returned.json["event"]["comment"] == "Outcome o2 needs a measure Jo can check"
+    with app.app_context():
+        assert db.session.query(Task).filter_by(subject_id=plan["id"]).one().status == "done"

@@ -9,7 +9,7 @@ EVENT = {"seq": 1, "at": datetime(2026, 11, 20, 9, 0, 0, 123456, tzinfo=timezone
          "transition": "approve", "from": "draft", "to": "approved",
          "outcome": "advanced", "checks": [{"rule": "plan.has-outcomes", "passed": True,
                                             "text": "Cannot proceed without…", "detail": None}],
-         "comment": "Looks good — “ok”", "reason": None, "rule_pack": "support_plan@1.0.0",
+         "comment": "Looks good — “ok”", "reason": None, "rule_pack": "support_plan@1.1.0",
          "prev_hash": GENESIS}
 
 

@@ -33,10 +33,11 @@ def test_the_shipped_definitions_are_valid():
     workflow = registry.workflow("support_plan")
     assert set(workflow.states) == {"draft", "approved", "active", "review_due",
                                     "reduced_support", "closed"}
-    assert set(workflow.transitions) == {"request_approval", "approve", "activate",
+    assert set(workflow.transitions) == {"request_approval", "return_for_changes", "approve",
+                                         "activate",
                                          "start_review", "complete_review", "reduce_support",
                                          "revise", "reinstate", "close"}
-    assert registry.pack_for(workflow).label == "support_plan@1.0.0"
+    assert registry.pack_for(workflow).label == "support_plan@1.1.0"
 
 
 def test_every_rule_reads_as_a_cannot_proceed_sentence():

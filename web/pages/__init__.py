@@ -1,0 +1,67 @@
+"""Server-rendered pages. Each feature is a blueprint; all of them share the engine's policy
+(engine.access.Actor and the engine's own scope checks), so a page never shows what the API
+would hide: a record outside the user's services is a 404 page here too."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import Forbidden, NotFound
+
+NAV = {
+    "staff": [("inbox.index", "Inbox"), ("plans.index", "Plans")],
+    "manager": [("inbox.index", "Inbox"), ("approvals.index", "Approvals"),
+                ("plans.index", "Plans"), ("governance.index", "Governance")],
+    "auditor": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
+                ("governance.index", "Governance")],
+    "admin": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
+              ("governance.index", "Governance")],
+}
+
+
+def register_pages(app: Flask) -> None:
+    from .approvals import approvals
+    from .audit import audit
+    from .evidence import evidence
+    from .governance import governance
+    from .inbox import inbox
+    from .plans import plans
+
+    for blueprint in (inbox, plans, evidence, approvals, audit, governance):
+        app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def navigation():
+        def nav_items():
+            if not current_user.is_authenticated:
+                return []
+            return [item for item in NAV.get(current_user.user.role, [])
+                    if item[0] in app.view_functions]
+        return {"nav_items": nav_items}
+
+    @app.errorhandler(NotFound)
+    def not_found(exc):
+        return _error_page(404, "Page not found",
+                           "There is nothing here, or nothing you have access to.")
+
+    @app.errorhandler(Forbidden)
+    def forbidden(exc):
+        return _error_page(403, "You cannot do that", exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            from ..api import http_error as api_error
+            return api_error(exc)
+        if exc.code == 404:
+            return not_found(exc)
+        if exc.code == 400 and "CSRF" in (exc.description or ""):
+            return _error_page(400, "The form has expired",
+                               "For your security the form could not be sent. Go back, "
+                               "reload the page and try again.")
+        return _error_page(exc.code or 500, exc.name, exc.description or "")
+
+
+def _error_page(status: int, heading: str, message: str):
+    return render_template("errors/page.html", heading=heading, message=message), status
