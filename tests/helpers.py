@@ -222,3 +222,47 @@ def seed_active_plans(app, count: int, service: str = "riverside") -> list[int]:
             ids.append(plan.id)
         db.session.remove()
     return ids
+
+
+class Page:
+    """A page as fetched: status, HTML, and the first form's CSRF token."""
+
+    def __init__(self, raw):
+        import re
+        self.status = raw.status_code
+        self.headers = raw.headers
+        self.html = raw.get_data(as_text=True)
+        self.location = raw.headers.get("Location")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', self.html)
+        self.csrf = match.group(1) if match else None
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.html
+
+    def __repr__(self):
+        return f"<Page {self.status} {self.location or self.html[:300]}>"
+
+
+class Browser:
+    """Pages through the Flask test client, signed in as one of the cast, CSRF and all."""
+
+    def __init__(self, app, who: str | None = None):
+        self.client = app.test_client()
+        if who:
+            self.sign_in(who)
+
+    def get(self, path: str, **kwargs) -> Page:
+        return Page(self.client.get(path, **kwargs))
+
+    def post(self, path: str, data: dict | None = None, csrf_from: str | None = None,
+             **kwargs) -> Page:
+        """POST a form; its CSRF token is read from `csrf_from` (default: the same path)."""
+        token = self.get(csrf_from or path).csrf
+        return Page(self.client.post(path, data={**(data or {}), "csrf_token": token},
+                                     **kwargs))
+
+    def sign_in(self, who: str, password: str | None = None) -> Page:
+        page = self.post("/login", {"username": who,
+                                    "password": password or f"{who}-password-1"})
+        assert page.status == 302, page
+        return page
