@@ -1,4 +1,456 @@
-"""Pages: plans (being built)."""
-from flask import Blueprint
+"""Plan pages: the list, a new person and plan, the plan page with its next steps, firing a
+transition, acknowledging a version, and the draft editor."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from textwrap import shorten
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from marshmallow import ValidationError
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from engine import Actor
+from engine import plans as plan_ops
+from engine.definitions import TransitionDef, WorkflowDef
+from engine.errors import Blocked, Conflict, Invalid, NotFound
+from engine.models import Acknowledgement, Person, Plan, Service, User
+from engine.rules import Verdict
+
+from ..api.schemas import APPROACHES, PersonSchema, PlanContentSchema
+from ..auth import page_actor
+from ..diagram import state_diagram
+from ..extensions import db
+from ..runtime import engine
 
 plans = Blueprint("plans", __name__)
+
+# Rules a transition's own form satisfies: they wait for what the user types, not for work.
+FORM_INPUTS = {"common.reason_recorded": "reason", "review.trigger_recorded": "reason",
+               "common.comment_recorded": "comment"}
+
+
+# --- the list and a new person ---------------------------------------------------------------
+
+@plans.get("/plans")
+@login_required
+def index():
+    actor = page_actor()
+    workflow = engine().registry.workflow(plan_ops.WORKFLOW)
+    state = request.args.get("state") if request.args.get("state") in workflow.states else None
+    query = (select(Plan).join(Service, Plan.service_id == Service.id)
+             .join(Person, Plan.person_id == Person.id)
+             .where(Service.name.in_(actor.services)).order_by(Person.name, Plan.id))
+    if state:
+        query = query.where(Plan._state == state)
+    rows = [(plan, plan_ops.next_review_on(db.session, plan))
+            for plan in db.session.scalars(query)]
+    return render_template("pages/plans/index.html", rows=rows, state=state, workflow=workflow,
+                           may_create=actor.may("create_person"), today=engine().today())
+
+
+@plans.route("/people/new", methods=["GET", "POST"])
+@login_required
+def new_person():
+    actor = page_actor()
+    plan_ops.require(actor, "create_person")
+    services = list(db.session.scalars(select(Service).where(Service.name.in_(actor.services))
+                                       .order_by(Service.title)))
+    form = {"name": request.form.get("name", "").strip(),
+            "service": request.form.get("service", services[0].name if len(services) == 1
+                                        else "")}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            body = PersonSchema().load(form)
+            now = engine().now()
+            person = plan_ops.create_person(db.session, actor, body["name"], body["service"], now)
+            plan = plan_ops.create_plan(db.session, actor, person.id, {}, now)
+        except ValidationError as error:
+            blank = {"name": "enter the person's name", "service": "choose a service"}
+            errors = {key: blank[key] if not form.get(key) and key in blank else messages[0]
+                      for key, messages in error.messages.items()}
+        except Invalid as error:
+            errors = {key: messages[0] for key, messages in (error.details or {}).items()}
+        else:
+            flash(f"{person.name} added. Now write their plan.", "success")
+            return redirect(url_for("plans.edit", plan_id=plan.id))
+    labels = {"name": "Name", "service": "Service"}
+    summary = [(key, f"{labels.get(key, key)}: {message}") for key, message in errors.items()]
+    return render_template("pages/plans/new_person.html", form=form,
+                           service_options=[(service.name, service.title) for service in services],
+                           errors=summary, field_errors=errors), 422 if errors else 200
+
+
+# --- the plan page and its transitions -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """A transition from the plan's state, judged for one actor, as the plan page shows it."""
+
+    transition: TransitionDef
+    dest: str
+    checks: list[tuple[Verdict, str | None]]  # each verdict, and the form input it waits for
+    asks: dict[str, bool]                     # inputs the form offers → required now?
+
+    @property
+    def blockers(self) -> list[Verdict]:
+        """Failing rules that typing into this form cannot fix."""
+        return [verdict for verdict, waits_for in self.checks
+                if not verdict.passed and waits_for is None]
+
+
+def next_steps(workflow: WorkflowDef, plan: Plan, actor: Actor) -> list[Step]:
+    """The transitions `actor` may fire from the plan's state, with their judged rules."""
+    steps = []
+    for option in engine().options(db.session, plan, actor):
+        checks = {rule.id: rule.check for rule in
+                  engine().registry.rules_for(workflow, option.transition)}
+        paired = [(verdict, FORM_INPUTS.get(checks.get(verdict.rule, ""))) for verdict in
+                  option.verdicts]
+        asks = {"comment": False}
+        for verdict, waits_for in paired:
+            if waits_for:
+                asks[waits_for] = asks.get(waits_for, False) or not verdict.passed
+        steps.append(Step(option.transition, workflow.states[option.transition.dest].title,
+                          paired, asks))
+    return steps
+
+
+def others_steps(workflow: WorkflowDef, plan: Plan, actor: Actor, own: list[Step]) -> list[Step]:
+    """Steps only other roles take from here, judged for an unnamed colleague in the plan's
+    service, so that (say) the author of a draft sees what the approving manager will check.
+    Steps guarded only by what their own form asks (a reason, a comment) are left out."""
+    seen = {step.transition.name for step in own}
+    roles = sorted({role for transition in workflow.transitions_from(plan.state)
+                    for role in transition.roles} - {actor.role, "system"})
+    steps = []
+    for role in roles:
+        colleague = Actor(None, f"a {role}", role, frozenset({plan.service.name}))
+        for step in next_steps(workflow, plan, colleague):
+            if step.transition.name not in seen and any(waits is None for _, waits in step.checks):
+                seen.add(step.transition.name)
+                steps.append(step)
+    return steps
+
+
+@plans.get("/plans/<int:plan_id>")
+@login_required
+def show(plan_id: int):
+    actor = page_actor()
+    plan = plan_ops.get_plan(db.session, actor, plan_id)
+    workflow = engine().workflow_of(plan)
+    version = plan_ops.current_version(db.session, plan)
+    readers = list(db.session.scalars(
+        select(Acknowledgement).where(Acknowledgement.plan_id == plan.id,
+                                      Acknowledgement.version_number == plan.current_version)
+        .order_by(Acknowledgement.at))) if version else []
+    steps = next_steps(workflow, plan, actor)
+    return render_template(
+        "pages/plans/show.html", plan=plan, workflow=workflow, version=version, steps=steps,
+        others=others_steps(workflow, plan, actor, steps),
+        diagram=state_diagram(workflow, plan.state),
+        versions=plan_ops.versions(db.session, plan), readers=readers,
+        my_reading=next((ack for ack in readers if ack.user_id == actor.user_id), None),
+        editors=plan_ops.editors_of(db.session, plan) if plan.draft is not None else [],
+        review_due=plan_ops.next_review_on(db.session, plan), today=engine().today(),
+        may=actor.may)
+
+
+@plans.post("/plans/<int:plan_id>/transitions/<name>")
+@login_required
+def fire(plan_id: int, name: str):
+    actor = page_actor()
+    plan = db.session.get(Plan, plan_id)
+    workflow = engine().workflow_of(plan) if plan else None
+    if workflow is None or name not in workflow.transitions:
+        raise NotFound(f"no plan {plan_id} with a transition {name!r}")
+    if not actor.sees(plan.service.name):
+        # The engine audits the attempt as denied and answers as if the plan did not exist.
+        engine().fire(db.session, plan, name, actor, version=None)
+    version = request.form.get("version", "")
+    if not version.isdigit():
+        abort(400, "The form was incomplete. Reload the plan page and try again.")
+    transition = workflow.transitions[name]
+    here = url_for("plans.show", plan_id=plan_id)
+    try:
+        fired = engine().fire(db.session, plan, name, actor, version=int(version),
+                              comment=_text(request.form.get("comment")),
+                              reason=_text(request.form.get("reason")))
+    except Blocked as blocked:
+        missing = "; ".join(rule["detail"] or rule["text"] for rule in blocked.details)
+        flash(f"{transition.title}: not done — {missing}.", "error")
+        return redirect(here + "#transitions")
+    except Conflict:
+        flash("Someone else changed this plan; here is the latest version.", "error")
+        return redirect(here)
+    except Invalid as invalid:
+        flash(f"{transition.title}: not done — {invalid.message}.", "error")
+        return redirect(here + "#transitions")
+    state = workflow.states[fired.subject.state].title.lower()
+    flash(f"{transition.title}: done — the plan is now {state}.", "success")
+    return redirect(here)
+
+
+@plans.post("/plans/<int:plan_id>/acknowledge")
+@login_required
+def acknowledge(plan_id: int):
+    actor = page_actor()
+    try:
+        ack = plan_ops.acknowledge(db.session, actor, plan_id, engine().now())
+    except Invalid as error:
+        flash(f"Nothing to acknowledge: {error.message}.", "error")
+    else:
+        flash(f"Thank you: you have read version {ack.version_number}.", "success")
+    return redirect(url_for("plans.show", plan_id=plan_id))
+
+
+@plans.app_template_filter("plan_day")
+def plan_day(value: Any) -> str:
+    """A date (ISO text, date or datetime) as "1 Dec 2026", in the service's time zone."""
+    if not value:
+        return "Not set"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = engine().today(value)
+    return f"{value.day} {value:%b %Y}"
+
+
+# --- the draft editor ------------------------------------------------------------------------
+
+TOP = ("commissioned_hours_per_week", "start_date", "next_review_date", "key_worker")
+INVOLVEMENT = ("person_views", "involved_on", "advocate", "consent", "best_interests_record")
+ROWS = {  # list → (id prefix, singular, fields in the order the form shows them)
+    "strengths": ("s", "Strength", ("id", "description", "used_as")),
+    "outcomes": ("o", "Outcome", ("id", "statement", "target", "measure", "strength_ids")),
+    "actions": ("a", "Action", ("id", "outcome_id", "description", "approach", "when",
+                                "hours_per_week")),
+    "risks": ("r", "Risk", ("id", "description", "why_proportionate", "monitoring",
+                            "escalation", "restrictive", "justification", "review_date")),
+}
+LABELS = {
+    "commissioned_hours_per_week": "Commissioned hours per week", "start_date": "Start date",
+    "next_review_date": "Next review date", "key_worker": "Key worker",
+    "person_views": "The person's views, in their own words", "involved_on": "Involved on",
+    "advocate": "Advocate or family involved", "consent": "Consent",
+    "best_interests_record": "Best-interests decision record", "id": "Id",
+    "description": "Description", "used_as": "How staff use it", "statement": "Outcome",
+    "target": "Target", "measure": "Measure", "strength_ids": "Builds on strengths",
+    "outcome_id": "For outcome", "approach": "Approach", "when": "When",
+    "hours_per_week": "Hours per week", "why_proportionate": "Why the approach is proportionate",
+    "monitoring": "What staff monitor", "escalation": "When to escalate or reassess",
+    "restrictive": "This is a restriction", "justification": "Justification of the restriction",
+    "review_date": "Restriction review date",
+}
+FRIENDLY = {"Not a valid number.": "enter a number of hours, like 2.5",
+            "Not a valid date.": "enter a date as day, month and year",
+            "Field may not be null.": "this cannot be left empty",
+            "Missing data for required field.": "this cannot be left empty"}
+
+
+@plans.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(plan_id: int):
+    actor = page_actor()
+    plan = plan_ops.get_plan(db.session, actor, plan_id)
+    plan_ops.require(actor, "edit_plan")
+    if plan.draft is None:
+        return _not_draft(plan)
+    if request.method == "GET":
+        return _editor(plan, form_from_content(plan.draft), plan.lock_version)
+    form, version = form_from_request(request.form), request.form.get("version", "")
+    if request.form.get("add") or request.form.get("remove"):
+        change_rows(form, request.form.get("add"), request.form.get("remove"))
+        return _editor(plan, form, version)
+    try:
+        content = PlanContentSchema().load(payload(form))
+    except ValidationError as error:
+        return _editor(plan, form, version, error.messages), 422
+    if not version.isdigit():
+        abort(400, "The form was incomplete. Reload the editor and try again.")
+    try:
+        plan_ops.update_draft(db.session, actor, plan.id, content, int(version), engine().now())
+    except Conflict:
+        flash("Someone else changed this plan; here is the latest version. Your changes were "
+              "not saved: make them again here.", "error")
+        plan = plan_ops.get_plan(db.session, actor, plan_id)
+        if plan.draft is None:
+            return _not_draft(plan)
+        return _editor(plan, form_from_content(plan.draft), plan.lock_version), 409
+    except Invalid:
+        return _not_draft(plan)
+    flash("Draft saved.", "success")
+    return redirect(url_for("plans.show", plan_id=plan.id))
+
+
+def _editor(plan: Plan, form: dict[str, Any], version: Any,
+            messages: dict | None = None) -> str:
+    field_errors = error_fields(messages or {}, form)
+    workers = [(user.username, f"{user.username} ({user.role})") for user in db.session.scalars(
+        select(User).where(User.services.any(Service.id == plan.service_id),
+                           User.role.in_(("staff", "manager")), User.active.is_(True))
+        .order_by(User.username))]
+    if form["key_worker"] and form["key_worker"] not in dict(workers):
+        workers.append((form["key_worker"], f"{form['key_worker']} (not in this service)"))
+    return render_template(
+        "pages/plans/edit.html", plan=plan, form=form, version=version, workers=workers,
+        field_errors=field_errors, errors=[(key, _where(key) + message)
+                                           for key, message in field_errors.items()],
+        balance=hours_balance(form), labels=LABELS,
+        first_review_days=engine().settings["review.first_review_days"],
+        outcome_options=[(row["id"], f"{row['id']} — "
+                          + shorten(row["statement"] or "no statement yet", 70, placeholder="…"))
+                         for row in form["outcomes"]],
+        approaches=[(value, value.replace("_", " ").capitalize()) for value in APPROACHES])
+
+
+def _not_draft(plan: Plan):
+    state = engine().workflow_of(plan).states[plan.state].title
+    page = render_template("pages/plans/not_draft.html", plan=plan, state=state)
+    return page, 409 if request.method == "POST" else 200
+
+
+def form_from_content(content: dict[str, Any]) -> dict[str, Any]:
+    """Stored content as the strings (and ticks) the form shows."""
+    involvement = content.get("involvement") or {}
+    form: dict[str, Any] = {key: _shown(content.get(key)) for key in TOP}
+    form["involvement"] = {key: _shown(involvement.get(key)) for key in INVOLVEMENT}
+    for name, (_, _, fields) in ROWS.items():
+        form[name] = [{field: _shown(row.get(field), field) for field in fields}
+                      for row in content.get(name) or []]
+    return form
+
+
+def form_from_request(data: MultiDict) -> dict[str, Any]:
+    """The posted form in the same shape; rows in the order of their index."""
+    form: dict[str, Any] = {key: data.get(key, "").strip() for key in TOP}
+    form["involvement"] = {key: data.get(f"involvement-{key}", "").strip()
+                           for key in INVOLVEMENT}
+    for name, (_, _, fields) in ROWS.items():
+        indices = sorted({int(match.group(1)) for key in data
+                          if (match := re.fullmatch(rf"{name}-(\d{{1,4}})-\w+", key))})
+        form[name] = [{field: _posted(data, f"{name}-{index}-{field}", field)
+                       for field in fields} for index in indices]
+    return form
+
+
+def change_rows(form: dict[str, Any], add: str | None, remove: str | None) -> None:
+    """Add a blank row with the next free id (s3, o2…), or remove one ("outcomes-2")."""
+    plural = f"{add}s"
+    if plural in ROWS:
+        prefix, _, fields = ROWS[plural]
+        taken = [int(row["id"][1:]) for row in form[plural]
+                 if re.fullmatch(rf"{prefix}\d{{1,6}}", row["id"])]
+        row = {field: _shown(None, field) for field in fields}
+        row["id"] = f"{prefix}{max(taken, default=0) + 1}"
+        form[plural].append(row)
+    if remove and (match := re.fullmatch(r"(\w+)-(\d+)", remove)) and match.group(1) in ROWS:
+        rows, index = form[match.group(1)], int(match.group(2))
+        if index < len(rows):
+            del rows[index]
+
+
+def payload(form: dict[str, Any]) -> dict[str, Any]:
+    """What PlanContentSchema loads: blanks become None."""
+    body: dict[str, Any] = {key: form[key] or None for key in TOP}
+    body["involvement"] = {key: value or None for key, value in form["involvement"].items()}
+    for name in ROWS:
+        body[name] = [{field: value if isinstance(value, (bool, list)) else value or None
+                       for field, value in row.items()} for row in form[name]]
+    return body
+
+
+def error_fields(messages: dict, form: dict[str, Any]) -> dict[str, str]:
+    """Marshmallow's nested messages as {field id: message}, in the order the form shows them:
+    {"actions": {0: {"hours_per_week": [...]}}} → {"actions-0-hours_per_week": "…"}."""
+    found: dict[str, str] = {}
+
+    def walk(path: list[str], value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(path if key == "_schema" else [*path, str(key)], inner)
+        elif value:
+            message = value[0] if isinstance(value, list) else str(value)
+            depth = 3 if path and path[0] in ROWS else 2 if path[:1] == ["involvement"] else 1
+            key = "-".join(path[:depth])
+            if path and path[0] in ROWS and path[-1] == "id" and len(path) == 3:
+                key = "-".join(path[:2])  # the id is hidden: point at its row
+            found.setdefault(key, _friendly(path[-1] if path else "", str(message)))
+
+    walk([], messages)
+    order = {key: place for place, key in enumerate(field_ids(form))}
+    return dict(sorted(found.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+def field_ids(form: dict[str, Any]) -> list[str]:
+    ids = list(TOP) + [f"involvement-{key}" for key in INVOLVEMENT]
+    for name, (_, _, fields) in ROWS.items():
+        for index in range(len(form[name])):
+            ids += [f"{name}-{index}"] + [f"{name}-{index}-{field}" for field in fields]
+    return ids
+
+
+def hours_balance(form: dict[str, Any]) -> tuple[str, bool]:
+    """The same words app.js writes live: allocated of commissioned, and the gap."""
+    allocated = sum(_number(action["hours_per_week"]) for action in form["actions"])
+    target = _number(form["commissioned_hours_per_week"])
+    gap = round(target - allocated, 2)
+    words = f"{allocated:g} of {target:g} commissioned hours allocated"
+    words += (" — balanced" if gap == 0 else f" — {gap:g} unallocated" if gap > 0
+              else f" — {-gap:g} over")
+    return words, gap == 0
+
+
+def _where(key: str) -> str:
+    parts = key.split("-")
+    if parts[0] in ROWS:
+        row = f"{ROWS[parts[0]][1]} {int(parts[1]) + 1}"
+        return f"{row}, {LABELS.get(parts[2], parts[2]).lower()}: " if len(parts) > 2 \
+            else f"{row}: "
+    return f"{LABELS.get(parts[-1], parts[-1])}: "
+
+
+def _friendly(field: str, message: str) -> str:
+    if field == "outcome_id" and message in FRIENDLY:
+        return "choose the outcome this action is for"
+    if field == "id" and message in FRIENDLY:
+        return "this row has lost its id: remove it and add it again"
+    return FRIENDLY.get(message, message)
+
+
+def _shown(value: Any, field: str = "") -> Any:
+    if field == "strength_ids":
+        return [str(item) for item in value or []]
+    if field == "restrictive":
+        return bool(value)
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _posted(data: MultiDict, key: str, field: str) -> Any:
+    if field == "strength_ids":
+        return data.getlist(key)
+    if field == "restrictive":
+        return bool(data.get(key))
+    return data.get(key, "").strip()
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return 0.0
+    return value if value == value and abs(value) != float("inf") else 0.0
+
+
+def _text(value: str | None) -> str | None:
+    return value.strip() or None if value else None
