@@ -11,9 +11,9 @@ PERMISSIONS = {
     "staff": {"read", "create_person", "create_plan", "edit_plan", "acknowledge",
               "claim_task", "write_record", "write_review"},
     "manager": {"read", "create_person", "create_plan", "edit_plan", "acknowledge",
-                "claim_task", "write_record", "write_review"},
-    "auditor": {"read", "read_audit"},
-    "admin": {"read", "read_audit", "manage"},
+                "claim_task", "write_record", "write_review", "manage_staff_practice"},
+    "auditor": {"read", "read_audit", "read_access_log"},
+    "admin": {"read", "read_audit", "read_access_log", "manage"},
     "system": set(),
 }
 
@@ -40,6 +40,12 @@ class Actor:
     def sees(self, service: str) -> bool:
         """Records outside the actor's services do not exist for them; the system sees all."""
         return self.is_system or service in self.services
+
+    def sees_staff_record(self, service: str, worker_id: int) -> bool:
+        """Supervision and competency records: staff see their own, others their services'."""
+        if self.role == "staff":
+            return self.user_id == worker_id
+        return self.sees(service)
 
     def may(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, set())

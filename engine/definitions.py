@@ -36,14 +36,16 @@ class TaskSpec:
     title: str
     role: str | None = None
     assignee: str | None = None
-    due_days: Any = None
+    due_days: Any = None      # due this many days after the task opens, or …
+    due_on: str | None = None  # … on a date of the subject (a name the subject kind knows)
 
 
 @dataclass(frozen=True)
 class TimerSpec:
     transition: str
-    at: str | None = None
-    after_days: Any = None
+    at: str | None = None        # a date of the subject (a name the subject kind knows) …
+    after_days: Any = None       # … or this many days after entering the state
+    before_days: Any = None      # with `at`: this many days before that date
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ def _pack_kind(path: Path) -> str | None:
 
 def _load_subject_kinds() -> None:
     # The kinds register themselves on import; importing here keeps the registry complete.
-    from . import plan_kind  # noqa: F401
+    from . import competency, plan_kind, supervision  # noqa: F401
 
 
 def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
@@ -246,6 +248,9 @@ def _validate_workflow(workflow: WorkflowDef, packs: Mapping[str, rulebook.RuleP
             problems.append(f"{where}: {what} task {task.kind!r} has unknown assignee "
                             f"{task.assignee!r}")
         check_setting(task.due_days, f"{what} task {task.kind!r} due_days")
+        if task.due_on is not None and kind is not None and task.due_on not in kind.dates:
+            problems.append(f"{where}: {what} task {task.kind!r} due_on names unknown date "
+                            f"{task.due_on!r}")
 
     for transition in workflow.transitions.values():
         what = f"transition {transition.name!r}"
@@ -283,6 +288,9 @@ def _validate_workflow(workflow: WorkflowDef, packs: Mapping[str, rulebook.RuleP
             if timer.at is not None and kind is not None and timer.at not in kind.dates:
                 problems.append(f"{where}: {what} timer date {timer.at!r} is unknown")
             check_setting(timer.after_days, f"{what} timer after_days")
+            check_setting(timer.before_days, f"{what} timer before_days")
+            if timer.before_days is not None and timer.at is None:
+                problems.append(f"{where}: {what} timer before_days needs at")
 
     for state in sorted(set(workflow.states) - _reachable(workflow)):
         problems.append(f"{where}: state {state!r} is unreachable from {workflow.initial!r}")

@@ -177,6 +177,85 @@ class Acknowledgement(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+class Supervision(WorkflowSubject, Base):
+    """A supervision session: scheduled, recorded with its strengths-based prompts, signed off."""
+
+    __tablename__ = "supervisions"
+    subject_type = "supervision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supervisee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    supervisor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    scheduled_for: Mapped[date] = mapped_column(Date)
+    # Evidence in the record (daily records for its outcome link) counts from this date.
+    period_start: Mapped[date] = mapped_column(Date)
+    record: Mapped[Optional[dict[str, Any]]] = mapped_column()
+    # Set at sign-off: when the next supervision is due (scheduled_for + frequency_days).
+    next_due_on: Mapped[Optional[date]] = mapped_column(Date)
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    supervisee: Mapped[User] = relationship(foreign_keys=[supervisee_id], lazy="joined")
+    supervisor: Mapped[Optional[User]] = relationship(foreign_keys=[supervisor_id],
+                                                      lazy="joined")
+    recorded_by: Mapped[Optional[User]] = relationship(foreign_keys=[recorded_by_id],
+                                                       lazy="joined")
+
+
+class Competency(WorkflowSubject, Base):
+    """A worker's strengths-based practice competency: training, assessment, observation."""
+
+    __tablename__ = "competencies"
+    subject_type = "competency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    training: Mapped[Optional[dict[str, Any]]] = mapped_column()
+    assessment: Mapped[Optional[dict[str, Any]]] = mapped_column()
+    competent_since: Mapped[Optional[date]] = mapped_column(Date)
+    refresher_due_on: Mapped[Optional[date]] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    worker: Mapped[User] = relationship(lazy="joined")
+
+
+class PracticeObservation(Base):
+    """An assessor watching the worker apply strengths-based practice in real service delivery."""
+
+    __tablename__ = "practice_observations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"),
+                                               index=True)
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    observed_on: Mapped[date] = mapped_column(Date)
+    setting: Mapped[str] = mapped_column(Text)
+    observed: Mapped[str] = mapped_column(Text)
+    how_applied: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    assessor: Mapped[User] = relationship(lazy="joined")
+
+
+class AccessLog(Base):
+    """Who read which person's records, when and how (UK GDPR special-category data)."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_person", "person_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    username: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    what: Mapped[str] = mapped_column(String(60))   # plan, versions, records, reviews, audit…
+    subject_id: Mapped[Optional[int]] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(10))  # api or page
+    path: Mapped[str] = mapped_column(String(300))
+
+
 class ReviewCycle(Base):
     """One stay in review_due: opened by start_review, closed by the transition that leaves."""
 

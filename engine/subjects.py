@@ -28,6 +28,7 @@ class EffectContext:
     today: date
     inputs: Mapping[str, Any]
     settings: Any
+    engine: Any = None    # the Engine: an effect may start another subject (Engine.start)
     snapshot: Any = None  # what the rules judged, so effects need not read it again
 
 

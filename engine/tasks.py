@@ -28,6 +28,8 @@ def open_task(session: Session, registry: Registry, workflow: WorkflowDef, subje
     assignee_id = kind.people[spec.assignee](session, subject) if spec.assignee else None
     due_days = registry.setting(spec.due_days)
     due = today + timedelta(days=due_days) if due_days is not None else None
+    if spec.due_on is not None:
+        due = kind.dates[spec.due_on](subject)
     task = Task(
         kind=spec.kind, workflow=workflow.name, subject_type=kind.name, subject_id=subject.id,
         service_id=subject.service_id, title=spec.title.format(**kind.describe(subject)),

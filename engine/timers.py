@@ -19,6 +19,8 @@ def schedule(session: Session, registry: Registry, workflow: WorkflowDef, subjec
         day = workflow.kind.dates[spec.at](subject)
         if day is None:
             return None
+        if spec.before_days is not None:
+            day -= timedelta(days=registry.setting(spec.before_days))
         # A review falls due at the start of its day where the service is.
         zone = ZoneInfo(registry.settings["timezone"])
         due_at = datetime.combine(day, time.min, tzinfo=zone)

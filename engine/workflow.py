@@ -98,6 +98,21 @@ class Engine:
         session.commit()
         return fired
 
+    def start(self, session: Session, subject: WorkflowSubject, workflow_name: str) -> None:
+        """Put a new subject in its workflow's initial state, inside the caller's transaction,
+        opening the tasks and timers of that state."""
+        workflow = self.registry.workflow(workflow_name)
+        subject.workflow, subject._state = workflow.name, workflow.initial
+        session.add(subject)
+        session.flush()
+        now = self.now()
+        initial = workflow.states[workflow.initial]
+        for spec in initial.timers:
+            timers.schedule(session, self.registry, workflow, subject, spec, now)
+        for spec in initial.tasks:
+            tasks.open_task(session, self.registry, workflow, subject, spec, now,
+                            self.today(now))
+
     def options(self, session: Session, subject: WorkflowSubject, actor: Actor) -> list[Option]:
         """Every transition from the current state that the actor's role may fire, judged now."""
         workflow = self.workflow_of(subject)
@@ -178,7 +193,7 @@ class Engine:
             effect_context = EffectContext(session=session, subject=subject, actor=actor,
                                            transition=transition.name, now=now, today=today,
                                            inputs=inputs, settings=self.settings,
-                                           snapshot=snapshot)
+                                           engine=self, snapshot=snapshot)
             # The transition's own effects, then leaving the old state, then entering the new.
             effects = list(transition.effects)
             if moved:

@@ -159,10 +159,11 @@ def run_cli(*args: str, database_url: str, stdin: str | None = None, env: dict |
 
 
 def active_plan(api: Api, **content) -> dict:
-    """A plan drafted by sam, approved by max, acknowledged by sam and activated."""
+    """A plan drafted by sam, approved by max, acknowledged by its key worker and activated."""
     plan = api.as_("sam").new_plan(**plan_content(**content))
     assert api.as_("max").fire(plan["id"], "approve").status == 200
-    assert api.as_("sam").post(f"/plans/{plan['id']}/acknowledgements", {}).status == 201
+    key_worker = content.get("key_worker", "sam")
+    assert api.as_(key_worker).post(f"/plans/{plan['id']}/acknowledgements", {}).status == 201
     activated = api.as_("max").fire(plan["id"], "activate")
     assert activated.status == 200, activated
     return activated.json["plan"]

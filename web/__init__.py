@@ -49,6 +49,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home)
     init_auth(app)
     register_pages(app)
+    from .access_log import init_access_log
+    init_access_log(app)
     from .cli import register_commands
     register_commands(app)
     return app

@@ -174,6 +174,42 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+@audit_group.command("quality")
+@click.option("--service", "services", multiple=True,
+              help="A service to audit (repeat for several; default: every service).")
+@with_appcontext
+def audit_quality(services: tuple[str, ...]) -> None:
+    """Run the auditable-validation rules across services; print findings per record."""
+    from sqlalchemy import select
+
+    from engine.models import Service
+    from engine.quality import run_quality_audit
+
+    require_schema()
+    known = list(db.session.scalars(select(Service.name).order_by(Service.name)))
+    unknown = sorted(set(services) - set(known))
+    if unknown:
+        raise click.BadParameter(f"no service {', '.join(unknown)}; services: "
+                                 f"{', '.join(known) or 'none yet'}", param_hint="--service")
+    registry, today = engine().registry, engine().today()
+    click.echo(f"Plan quality audit as of {today} (rule pack {registry.packs['quality'].label})")
+    total = 0
+    for service in services or known:
+        findings = run_quality_audit(db.session, registry, service, today)
+        total += len(findings)
+        click.echo(f"\n{service}: {len(findings)} finding{'' if len(findings) == 1 else 's'}")
+        current = None
+        for finding in findings:
+            where = (f"plan {finding.plan_id} ({finding.person})" if finding.plan_id
+                     else f"{finding.record_type} {finding.record_id}")
+            if where != current:
+                click.echo(f"  {where}")
+                current = where
+            click.echo(f"    [{finding.rule}] {finding.record_type} {finding.record_id}: "
+                       f"{finding.detail}")
+    click.echo(f"\n{total} finding{'' if total == 1 else 's'} in all.")
+
+
 @click.group("rules")
 def rules_group() -> None:
     """Rule packs and workflow definitions."""
@@ -195,6 +231,10 @@ def rules_check() -> None:
         click.echo(f"ok  {workflow.source.name}: {len(workflow.states)} states, "
                    f"{len(workflow.transitions)} transitions; {pack.source.name} "
                    f"{pack.label}: {len(pack.rules)} rules")
+    used = {workflow.rule_pack for workflow in registry.workflows.values()}
+    for pack in registry.packs.values():
+        if pack.name not in used:
+            click.echo(f"ok  {pack.source.name} {pack.label}: {len(pack.rules)} rules")
     vocabulary = registry.vocabulary
     click.echo(f"ok  {vocabulary.label}: {len(vocabulary.terms)} recording-language terms")
 

@@ -62,4 +62,5 @@ def unexpected(exc: Exception):
     return error("internal", "something went wrong on our side; it has been logged", 500)
 
 
-from . import evidence, me, openapi, people, plans, tasks  # noqa: E402,F401  (routes register)
+from . import (evidence, me, openapi, people, plans, reports,  # noqa: E402,F401 (routes)
+               staff_practice, tasks)

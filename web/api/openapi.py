@@ -6,8 +6,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 
 from . import api
-from .schemas import (DailyRecordSchema, PersonSchema, PlanContentSchema, PlanCreateSchema,
-                      PlanUpdateSchema, ReviewSchema, TransitionRequestSchema)
+from .schemas import (AssessmentSchema, CompetencyCreateSchema, DailyRecordSchema,
+                      ObservationSchema, PersonSchema, PlanContentSchema, PlanCreateSchema,
+                      PlanUpdateSchema, ReviewSchema, SupervisionCreateSchema,
+                      SupervisionRecordSchema, TrainingSchema, TransitionRequestSchema)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 OBJECT = {"type": "object"}
@@ -62,6 +64,48 @@ ENDPOINTS = {
                                    {200: "the task", 404: "not found", 409: "already taken"})},
     "/tasks/{id}/release": {"post": ("Hand a task you hold back to the pool", None,
                                      {200: "the task", 409: "not yours"})},
+    "/people/{id}/access-log": {"get": (
+        "Who read this person's records, newest first (auditors and admins)", None,
+        {200: "{person_id, entries: [...]}", 403: "not an auditor", 404: "not found"})},
+    "/supervisions": {
+        "get": ("Supervisions you may see (staff: their own)", None, {200: "{supervisions: []}"}),
+        "post": ("Schedule a supervision (managers)", "SupervisionCreate",
+                 {201: "the supervision", 422: "invalid"}),
+    },
+    "/supervisions/{id}": {"get": ("One supervision", None, {200: "supervision", 404: "no"})},
+    "/supervisions/{id}/record": {"put": ("Write the supervision record", "SupervisionRecord",
+                                          {200: "supervision", 422: "missing fields"})},
+    "/supervisions/{id}/transitions": {"get": ("Transitions you may fire, with checklists",
+                                               None, {200: "{transitions: [...]}"})},
+    "/supervisions/{id}/transitions/{name}": {"post": (
+        "Fire a supervision transition", "TransitionRequest",
+        {200: "{supervision, event}", 403: "role", 409: "stale", 422: "blocked"})},
+    "/supervisions/{id}/audit": {"get": ("The supervision's audit trail", None,
+                                         {200: "{events: [...]}"})},
+    "/competencies": {
+        "get": ("Competencies you may see (staff: their own)", None,
+                {200: "{competencies: [...]}"}),
+        "post": ("Enrol a worker (managers)", "CompetencyCreate",
+                 {201: "the competency", 422: "invalid"}),
+    },
+    "/competencies/{id}": {"get": ("One competency", None, {200: "competency", 404: "no"})},
+    "/competencies/{id}/training": {"put": ("Record training", "Training",
+                                            {200: "competency", 422: "missing fields"})},
+    "/competencies/{id}/assessment": {"put": ("Record the assessment (managers)", "Assessment",
+                                              {200: "competency", 422: "missing fields"})},
+    "/competencies/{id}/observations": {"post": (
+        "Record a practice observation (the caller is the assessor)", "Observation",
+        {201: "observation", 422: "missing fields"})},
+    "/competencies/{id}/transitions": {"get": ("Transitions you may fire, with checklists",
+                                               None, {200: "{transitions: [...]}"})},
+    "/competencies/{id}/transitions/{name}": {"post": (
+        "Fire a competency transition", "TransitionRequest",
+        {200: "{competency, event}", 403: "role", 409: "stale", 422: "blocked"})},
+    "/competencies/{id}/audit": {"get": ("The competency's audit trail", None,
+                                         {200: "{events: [...]}"})},
+    "/reports/governance": {"get": (
+        "Governance figures for one service (?service=S)", None,
+        {200: "the report", 404: "service outside your scope", 422: "no service"})},
     "/plans/{id}/acknowledgements": {
         "get": ("Who acknowledged which version", None, {200: "{acknowledgements: [...]}"}),
         "post": ("Acknowledge the version in force", None, {201: "acknowledgement",
@@ -79,7 +123,12 @@ def build_spec() -> dict:
     for name, schema in (("Person", PersonSchema), ("PlanContent", PlanContentSchema),
                          ("PlanCreate", PlanCreateSchema), ("PlanUpdate", PlanUpdateSchema),
                          ("TransitionRequest", TransitionRequestSchema),
-                         ("DailyRecord", DailyRecordSchema), ("Review", ReviewSchema)):
+                         ("DailyRecord", DailyRecordSchema), ("Review", ReviewSchema),
+                         ("SupervisionCreate", SupervisionCreateSchema),
+                         ("SupervisionRecord", SupervisionRecordSchema),
+                         ("CompetencyCreate", CompetencyCreateSchema),
+                         ("Training", TrainingSchema), ("Assessment", AssessmentSchema),
+                         ("Observation", ObservationSchema)):
         spec.components.schema(name, schema=schema)
     spec.components.schema("Error", {"type": "object", "required": ["error", "message"],
                                      "properties": {

@@ -2,13 +2,15 @@
 from sqlalchemy import select
 
 from engine import plans
+from engine.access_log import reads_of
+from engine.errors import Forbidden
 from engine.models import Person, Service
 
 from ..extensions import db
 from ..runtime import engine, load_body
 from . import api
 from .auth import current_actor
-from .documents import person_document
+from .documents import iso, person_document
 from .schemas import PersonSchema
 
 
@@ -31,3 +33,16 @@ def list_people():
 @api.get("/people/<int:person_id>")
 def get_person(person_id: int):
     return person_document(plans.get_person(db.session, current_actor(), person_id))
+
+
+@api.get("/people/<int:person_id>/access-log")
+def person_access_log(person_id: int):
+    """Who read this person's records: auditors and admins only."""
+    actor = current_actor()
+    plans.get_person(db.session, actor, person_id)
+    if not actor.may("read_access_log"):
+        raise Forbidden(f"a {actor.role} may not read the access log")
+    return {"person_id": person_id, "entries": [
+        {"at": iso(entry.at), "user": entry.username, "role": entry.role, "what": entry.what,
+         "plan_id": entry.subject_id, "channel": entry.channel, "path": entry.path}
+        for entry in reads_of(db.session, person_id)]}

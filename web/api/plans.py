@@ -1,24 +1,20 @@
 """Support plans: content, versions, transitions, audit trail and acknowledgements."""
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
 from sqlalchemy import select
 
 from engine import plans
-from engine.audit import documents_json
-from engine.errors import Invalid, NotFound
-from engine.models import Acknowledgement, AuditEvent, Plan, Service
+from engine.errors import NotFound
+from engine.models import Acknowledgement, Plan, Service
 
 from ..extensions import db
 from ..runtime import engine, load_body
 from . import api
 from .auth import current_actor
-from .documents import event_document, iso, plan_document, version_document
-from .schemas import (EmptySchema, PlanCreateSchema, PlanUpdateSchema,
-                      TransitionRequestSchema)
-
-OUTCOMES = ("advanced", "blocked", "denied")
-
+from .documents import iso, plan_document, version_document
+from .schemas import EmptySchema, PlanCreateSchema, PlanUpdateSchema
+from .workflow_routes import audit_response, fire_from_request, transitions_document
 
 @api.post("/plans")
 def create_plan():
@@ -73,48 +69,21 @@ def get_version(plan_id: int, number: int):
 @api.get("/plans/<int:plan_id>/transitions")
 def list_transitions(plan_id: int):
     actor = current_actor()
-    plan = plans.get_plan(db.session, actor, plan_id)
-    options = engine().options(db.session, plan, actor)
-    return {"state": plan.state, "version": plan.lock_version, "transitions": [
-        {"name": option.transition.name, "title": option.transition.title,
-         "to": option.transition.dest, "allowed": option.allowed,
-         "checks": [verdict.as_dict() for verdict in option.verdicts]}
-        for option in options]}
+    return transitions_document(plans.get_plan(db.session, actor, plan_id), actor)
 
 
 @api.post("/plans/<int:plan_id>/transitions/<name>")
 def fire_transition(plan_id: int, name: str):
     actor = current_actor()
-    plan = db.session.get(Plan, plan_id)
-    if plan is None or name not in engine().workflow_of(plan).transitions:
-        raise NotFound(f"no plan {plan_id} with a transition {name!r}")
-    if not actor.sees(plan.service.name):
-        # The engine audits the attempt as denied and answers as if the plan did not exist.
-        engine().fire(db.session, plan, name, actor, version=None)
-    body = load_body(TransitionRequestSchema())
-    fired = engine().fire(db.session, plan, name, actor, version=body["version"],
-                          comment=body["comment"], reason=body["reason"])
-    return {"plan": plan_document(db.session, fired.subject),
-            "event": event_document(fired.event)}
+    return fire_from_request(Plan, plan_id, name, actor,
+                             visible=lambda plan: actor.sees(plan.service.name),
+                             document=lambda plan: plan_document(db.session, plan))
 
 
 @api.get("/plans/<int:plan_id>/audit")
 def plan_audit(plan_id: int):
     plan = plans.get_plan(db.session, current_actor(), plan_id)
-    query = (select(AuditEvent.body, AuditEvent.hash)
-             .where(AuditEvent.subject_type == "plan", AuditEvent.subject_id == plan.id)
-             .order_by(AuditEvent.seq))
-    outcome = request.args.get("outcome")
-    if outcome:
-        if outcome not in OUTCOMES:
-            raise Invalid("unknown outcome", {"outcome": [f"must be one of {', '.join(OUTCOMES)}"]})
-        query = query.where(AuditEvent.outcome == outcome)
-    if request.args.get("transition"):
-        query = query.where(AuditEvent.transition == request.args["transition"])
-    if request.args.get("actor"):
-        query = query.where(AuditEvent.actor == request.args["actor"])
-    # The stored bodies are the hashed JSON: sent as they are, not rebuilt.
-    return Response(documents_json(db.session.execute(query)), mimetype="application/json")
+    return audit_response("plan", plan.id)
 
 
 @api.post("/plans/<int:plan_id>/acknowledgements")

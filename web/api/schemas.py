@@ -221,3 +221,55 @@ class ReviewSchema(Schema):
                      f"outcome {item['outcome_id']!r} is rated more than once")
         if errors:
             raise ValidationError(errors)
+
+
+class OutcomeLinkSchema(Schema):
+    plan_id = fields.Int(required=True, strict=True)
+    outcome_id = fields.Str(required=True, validate=validate.Length(min=1, max=40))
+
+
+class SupervisionPromptsSchema(Schema):
+    strengths_identified = required_text()
+    deficit_drift = required_text()
+    risk_balance = required_text()
+    support_reduction = required_text()
+    outcomes_changed = required_text()
+    learning_to_share = required_text()
+
+
+class SupervisionRecordSchema(Schema):
+    observed_strength = required_text()
+    support_provided = required_text()
+    independence_opportunity = required_text()
+    outcome_link = fields.Nested(OutcomeLinkSchema, required=True)
+    next_step = required_text()
+    prompts = fields.Nested(SupervisionPromptsSchema, required=True)
+
+
+class SupervisionCreateSchema(Schema):
+    supervisee = fields.Str(required=True, validate=validate.Length(min=1, max=80))
+    service = fields.Str(required=True, validate=validate.Length(min=1, max=80))
+    scheduled_for = fields.Date(required=True)
+
+
+class CompetencyCreateSchema(Schema):
+    worker = fields.Str(required=True, validate=validate.Length(min=1, max=80))
+    service = fields.Str(required=True, validate=validate.Length(min=1, max=80))
+
+
+class TrainingSchema(Schema):
+    completed_on = IsoDate(required=True)
+    learning_outcomes = required_text()
+    case_study = required_text()
+
+
+class AssessmentSchema(Schema):
+    competency_check = required_text()
+    follow_up_supervision_on = IsoDate(required=True)
+
+
+class ObservationSchema(Schema):
+    observed_on = fields.Date(required=True)
+    setting = required_text(500)
+    observed = required_text()
+    how_applied = required_text()

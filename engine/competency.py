@@ -1,0 +1,140 @@
+"""Strengths-based practice competency: enrolled → trained → assessed → competent, refreshed
+on a cycle. Competent needs a practice observation by an assessor other than the worker."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .access import Actor
+from .errors import Invalid, NotFound
+from .models import Competency, PracticeObservation, Service, User
+from .plans import require
+from .subjects import EffectContext, SubjectKind, register
+from .uow import lock, unit_of_work
+
+WORKFLOW = "competency"
+EDITABLE = {"training": ("enrolled", "trained", "refresher_due"),
+            "assessment": ("trained", "assessed")}
+
+
+def enrol(session: Session, engine, actor: Actor, worker: str, service: str) -> Competency:
+    require(actor, "manage_staff_practice")
+    with unit_of_work(session):
+        user = session.scalar(select(User).where(User.username == worker))
+        place = session.scalar(select(Service).where(Service.name == service))
+        errors = {}
+        if place is None or not actor.sees(service):
+            errors["service"] = [f"no service {service!r} among your services"]
+        if user is None or user.role not in ("staff", "manager"):
+            errors["worker"] = [f"no member of staff called {worker!r}"]
+        elif place is not None and service not in user.service_names:
+            errors["worker"] = [f"{worker} does not work in {service}"]
+        if errors:
+            raise Invalid("cannot enrol", errors)
+        now = engine.now()
+        competency = Competency(worker_id=user.id, service_id=place.id, created_at=now,
+                                updated_at=now)
+        engine.start(session, competency, WORKFLOW)
+    return competency
+
+
+def record_part(session: Session, actor: Actor, competency_id: int, part: str,
+                content: dict[str, Any], now: datetime) -> Competency:
+    """Save the training or the assessment record (required fields checked by the schema)."""
+    with unit_of_work(session):
+        competency = _locked(session, actor, competency_id)
+        if part == "assessment" or actor.user_id != competency.worker_id:
+            require(actor, "manage_staff_practice")
+        if competency.state not in EDITABLE[part]:
+            raise Invalid(f"the {part} cannot be recorded now", {"state": [
+                f"the competency is {competency.state}; the {part} is recorded while it is "
+                f"{' or '.join(EDITABLE[part])}"]})
+        setattr(competency, part, {**content, "recorded_by": actor.username,
+                                   "recorded_at": now.isoformat()})
+        competency.updated_at = now
+    return competency
+
+
+def observe(session: Session, actor: Actor, competency_id: int, observation: dict[str, Any],
+            now: datetime) -> PracticeObservation:
+    """An assessor records a practice observation of the worker."""
+    require(actor, "manage_staff_practice")
+    with unit_of_work(session):
+        competency = _locked(session, actor, competency_id)
+        row = PracticeObservation(competency_id=competency.id, assessor_id=actor.user_id,
+                                  created_at=now, **observation)
+        session.add(row)
+        session.flush()
+        session.refresh(row)
+    return row
+
+
+def observations(session: Session, competency: Competency) -> list[PracticeObservation]:
+    return list(session.scalars(select(PracticeObservation)
+                                .where(PracticeObservation.competency_id == competency.id)
+                                .order_by(PracticeObservation.observed_on)))
+
+
+def get(session: Session, actor: Actor, competency_id: int) -> Competency:
+    competency = session.get(Competency, competency_id)
+    if competency is None or not actor.sees_staff_record(competency.service.name,
+                                                         competency.worker_id):
+        raise NotFound(f"competency {competency_id} not found")
+    return competency
+
+
+def visible(session: Session, actor: Actor) -> list[Competency]:
+    query = select(Competency).join(Service, Competency.service_id == Service.id)
+    if actor.role == "staff":
+        query = query.where(Competency.worker_id == actor.user_id)
+    else:
+        query = query.where(Service.name.in_(actor.services))
+    return list(session.scalars(query.order_by(Competency.id)))
+
+
+def _locked(session: Session, actor: Actor, competency_id: int) -> Competency:
+    competency = lock(session, Competency, competency_id)
+    if competency is None or not actor.sees_staff_record(competency.service.name,
+                                                         competency.worker_id):
+        raise NotFound(f"competency {competency_id} not found")
+    return competency
+
+
+# --- the "competency" subject kind -------------------------------------------------------
+
+class CompetencySnapshot:
+    def __init__(self, session: Session, competency: Competency):
+        self._session, self._competency = session, competency
+        self.worker = competency.worker.username
+        self.training = competency.training
+        self.assessment = competency.assessment
+        self.refresher_due_on = competency.refresher_due_on
+        self.state = competency.state
+
+    @cached_property
+    def observations(self) -> list[dict[str, Any]]:
+        return [{"assessor": o.assessor.username, "observed_on": o.observed_on,
+                 "observed": o.observed, "how_applied": o.how_applied, "setting": o.setting}
+                for o in observations(self._session, self._competency)]
+
+
+def _set_refresher_date(ctx: EffectContext) -> None:
+    competency: Competency = ctx.subject
+    competency.competent_since = ctx.today
+    competency.refresher_due_on = ctx.today + timedelta(
+        days=ctx.settings["competency.refresher_cycle_days"])
+
+
+register(SubjectKind(
+    name="competency",
+    model=Competency,
+    snapshot=CompetencySnapshot,
+    describe=lambda c: {"worker": c.worker.username, "service": c.service.name},
+    effects={"set_refresher_date": _set_refresher_date},
+    dates={"refresher_due_on": lambda c: c.refresher_due_on},
+    people={"worker": lambda session, c: c.worker_id},
+))

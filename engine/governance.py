@@ -1,0 +1,370 @@
+"""The governance report of one service (SPEC §7): the figures a registered manager, a quality
+lead or a commissioner reads to see whether strengths-based planning is kept up.
+
+Each figure is one small function of the database; `governance_report` gathers them into one
+JSON-ready dict (dates as ISO strings). Who may read it and for which services is decided here
+too, so the pages, the API and any CLI apply one policy.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Iterable, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .access import Actor
+from .errors import Forbidden, NotFound
+from .models import (AuditEvent, Competency, DailyRecord, Person, Plan, PlanVersion, Review,
+                     ReviewCycle, Service, Supervision, Task, Timer, User, user_services)
+from .tasks import OPEN_STATUSES
+
+READERS = frozenset({"manager", "auditor", "admin"})
+STATES = ("draft", "approved", "active", "review_due", "reduced_support", "closed")
+RATINGS = ("achieved", "progressing", "no_change", "deteriorated")
+# The transitions that end a review cycle with a decision taken on a written review record.
+# Leaving review_due by `reinstate` or `close` abandons the review rather than completing it.
+COMPLETING = ("complete_review", "reduce_support", "revise")
+# Plans whose review falls due on a date (a timer moves them to review_due on that day).
+AWAITING_REVIEW = ("active", "reduced_support")
+IN_TRAINING = ("enrolled", "trained", "assessed")
+_ACTIVE_STAFF = (User.role == "staff", User.active.is_(True))
+
+
+@dataclass(frozen=True)
+class ReportPolicy:
+    """The settings a report is computed under (config.toml supplies them in the app)."""
+
+    states: tuple[str, ...] = STATES
+    review_grace_days: int = 14          # config review.review_task_due_days
+    timezone: str = "Europe/London"      # config timezone: dates are the service's dates
+    recording_window_days: int = 90
+    top_rules: int = 10
+    top_terms: int = 10
+
+    @classmethod
+    def from_engine(cls, engine, workflow: str = "support_plan") -> "ReportPolicy":
+        settings = engine.settings
+        return cls(states=tuple(engine.registry.workflow(workflow).states),
+                   review_grace_days=settings["review.review_task_due_days"],
+                   timezone=settings["timezone"])
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# --- who may read it -------------------------------------------------------------------------
+
+def may_read(actor: Actor) -> bool:
+    return actor.role in READERS
+
+
+def require_reader(actor: Actor) -> None:
+    if not may_read(actor):
+        raise Forbidden("governance reports are for managers, auditors and admins")
+
+
+def services_of(session: Session, actor: Actor) -> list[Service]:
+    """The services the actor may report on, by name."""
+    return list(session.scalars(select(Service).where(Service.name.in_(actor.services))
+                                .order_by(Service.name)))
+
+
+def service_in_scope(session: Session, actor: Actor, name: str) -> Service:
+    """The named service if the actor belongs to it; otherwise it does not exist for them."""
+    service = session.scalar(select(Service).where(Service.name == name))
+    if service is None or not actor.sees(service.name):
+        raise NotFound(f"service {name!r} not found")
+    return service
+
+
+# --- the report ------------------------------------------------------------------------------
+
+def governance_report(session: Session, service_name: str, today: date,
+                      policy: ReportPolicy | None = None) -> dict[str, Any]:
+    """Every governance figure of one service as of `today` (the service's local date).
+
+    Raises NotFound for an unknown service; scope is the caller's business (service_in_scope).
+    """
+    policy = policy or ReportPolicy()
+    service = session.scalar(select(Service).where(Service.name == service_name))
+    if service is None:
+        raise NotFound(f"service {service_name!r} not found")
+    return {
+        "service": {"name": service.name, "title": service.title},
+        "as_of": today.isoformat(),
+        "plans_by_state": plans_by_state(session, service.id, policy.states),
+        "review_timeliness": review_timeliness(session, service.id, today, policy),
+        "overdue_reviews": overdue_reviews(session, service.id, today),
+        "tasks": task_figures(session, service.id, today),
+        "blocking_rules": blocking_rules(session, service.name, policy.top_rules),
+        "recording_quality": recording_quality(session, service.id, today,
+                                               policy.recording_window_days, policy.top_terms),
+        "outcome_progress": outcome_progress(session, service.id),
+        "staff_practice": staff_practice(session, service, today, policy.zone),
+    }
+
+
+def plans_by_state(session: Session, service_id: int,
+                   states: Iterable[str] = STATES) -> dict[str, int]:
+    """How many of the service's plans are in each state of the workflow (zeros included)."""
+    counts = dict(session.execute(
+        select(Plan._state, func.count()).where(Plan.service_id == service_id)
+        .group_by(Plan._state)).all())
+    return {state: counts.get(state, 0) for state in states}
+
+
+def review_timeliness(session: Session, service_id: int, today: date,
+                      policy: ReportPolicy) -> dict[str, Any]:
+    """Reviews completed in the last 12 months, on time or late.
+
+    A review is one review cycle (one stay in review_due) closed by complete_review,
+    reduce_support or revise within the 12 months up to `today`. It fell due on the scheduled
+    review date in force when it opened, or on the day it opened if it was started before that
+    date (an unplanned review). It is on time if it closed no later than
+    `review_grace_days` (config review.review_task_due_days) after it fell due: the due date
+    of its "complete the review" task when the review opened on its date. Otherwise it is
+    late, by the days past that deadline. All dates are the service's local dates.
+    """
+    zone, since = policy.zone, _year_before(today)
+    rows = session.execute(
+        select(ReviewCycle, Plan.id, Person.name)
+        .join(Plan, ReviewCycle.plan_id == Plan.id).join(Person, Plan.person_id == Person.id)
+        .where(Plan.service_id == service_id, ReviewCycle.closed_by.in_(COMPLETING),
+               ReviewCycle.closed_at >= _start_of(since, zone))
+        .order_by(ReviewCycle.closed_at, ReviewCycle.id)).all()
+    schedules = _review_timers(session, {plan_id for _, plan_id, _ in rows})
+    reviews = []
+    for cycle, plan_id, person in rows:
+        closed_on = cycle.closed_at.astimezone(zone).date()
+        if closed_on > today:
+            continue
+        due_on = _fell_due_on(cycle, schedules.get(plan_id, []), zone)
+        deadline = due_on + timedelta(days=policy.review_grace_days)
+        reviews.append({
+            "plan_id": plan_id, "person": person, "cycle": cycle.number,
+            "due_on": due_on.isoformat(), "deadline": deadline.isoformat(),
+            "completed_on": closed_on.isoformat(), "completed_by": cycle.closed_by,
+            "on_time": closed_on <= deadline, "days_late": max(0, (closed_on - deadline).days)})
+    on_time = sum(1 for review in reviews if review["on_time"])
+    return {"from": since.isoformat(), "to": today.isoformat(),
+            "grace_days": policy.review_grace_days, "completed": len(reviews),
+            "on_time": on_time, "late": len(reviews) - on_time,
+            "on_time_share": _share(on_time, len(reviews)), "reviews": reviews}
+
+
+def overdue_reviews(session: Session, service_id: int, today: date) -> dict[str, Any]:
+    """Plans whose review is overdue: in review_due with the "complete the review" task past
+    its due date, or active (or on reduced support) with the next review date passed and no
+    review started."""
+    plans = _in_review_past_task_due(session, service_id, today) + \
+        _review_date_passed(session, service_id, today)
+    plans.sort(key=lambda item: (item["due_on"], item["plan_id"]))
+    return {"count": len(plans), "plans": plans}
+
+
+def task_figures(session: Session, service_id: int, today: date) -> dict[str, Any]:
+    """Open (open or claimed) tasks of the service, and those past their due date, by kind."""
+    rows = session.execute(
+        select(Task.kind, Task.due, Task.assignee_id).where(
+            Task.service_id == service_id, Task.status.in_(OPEN_STATUSES))).all()
+    by_kind: dict[str, dict[str, Any]] = {}
+    for kind, due, _ in rows:
+        entry = by_kind.setdefault(kind, {"kind": kind, "open": 0, "overdue": 0})
+        entry["open"] += 1
+        entry["overdue"] += bool(due and due < today)
+    return {"open": len(rows), "overdue": sum(e["overdue"] for e in by_kind.values()),
+            "unassigned": sum(1 for _, _, assignee in rows if assignee is None),
+            "by_kind": sorted(by_kind.values(), key=lambda e: (-e["open"], e["kind"]))}
+
+
+def blocking_rules(session: Session, service_name: str, limit: int = 10) -> dict[str, Any]:
+    """The rules that most often refused a transition in the service, from the failed checks
+    of its blocked audit events (the hashed bodies), most frequent first."""
+    counts: Counter[str] = Counter()
+    texts: dict[str, str] = {}
+    attempts = 0
+    for body in session.scalars(select(AuditEvent.body).where(
+            AuditEvent.service == service_name, AuditEvent.outcome == "blocked")):
+        attempts += 1
+        for check in json.loads(body).get("checks") or []:
+            if not check.get("passed"):
+                counts[check["rule"]] += 1
+                texts.setdefault(check["rule"], check.get("text") or "")
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return {"blocked_attempts": attempts,
+            "rules": [{"rule": rule, "text": texts[rule], "count": count}
+                      for rule, count in ranked]}
+
+
+def recording_quality(session: Session, service_id: int, today: date, window_days: int = 90,
+                      top: int = 10) -> dict[str, Any]:
+    """Daily records dated in the last `window_days` days (today included): how many, how many
+    raised no language flag, and the flagged terms most records were flagged for."""
+    since = today - timedelta(days=window_days - 1)
+    flag_lists = session.scalars(
+        select(DailyRecord.language_flags).join(Plan, DailyRecord.plan_id == Plan.id)
+        .where(Plan.service_id == service_id, DailyRecord.date >= since,
+               DailyRecord.date <= today)).all()
+    terms: Counter[str] = Counter()
+    categories: dict[str, str] = {}
+    for flags in flag_lists:
+        for flag in {flag["term"]: flag for flag in flags or []}.values():
+            terms[flag["term"]] += 1
+            categories[flag["term"]] = flag.get("category", "")
+    clean = sum(1 for flags in flag_lists if not flags)
+    ranked = sorted(terms.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return {"from": since.isoformat(), "to": today.isoformat(), "window_days": window_days,
+            "records": len(flag_lists), "clean": clean, "flagged": len(flag_lists) - clean,
+            "clean_share": _share(clean, len(flag_lists)),
+            "top_terms": [{"term": term, "category": categories[term], "records": count}
+                          for term, count in ranked]}
+
+
+def outcome_progress(session: Session, service_id: int) -> dict[str, Any]:
+    """The progress ratings of each open plan's latest completed review, counted by rating."""
+    rows = session.execute(
+        select(Review.plan_id, Review.content).join(ReviewCycle, Review.cycle_id == ReviewCycle.id)
+        .join(Plan, Review.plan_id == Plan.id)
+        .where(Plan.service_id == service_id, Plan._state != "closed",
+               ReviewCycle.closed_by.in_(COMPLETING))
+        .order_by(Review.plan_id, ReviewCycle.number.desc())).all()
+    latest: dict[int, dict[str, Any]] = {}
+    for plan_id, content in rows:
+        latest.setdefault(plan_id, content)
+    ratings = Counter(rating["rating"] for content in latest.values()
+                      for rating in content.get("outcome_ratings") or [])
+    return {"plans_reviewed": len(latest), "outcomes_rated": sum(ratings.values()),
+            "ratings": {rating: ratings.get(rating, 0) for rating in RATINGS},
+            "progressing_share": _share(ratings["achieved"] + ratings["progressing"],
+                                        sum(ratings.values()))}
+
+
+def staff_practice(session: Session, service: Service, today: date,
+                   zone: ZoneInfo) -> dict[str, Any]:
+    """Training and supervision of the service's active staff (role staff): how many are signed
+    off as competent in strengths-based practice, in training or due a refresher; the
+    service's supervisions by state, those still scheduled after their date, and the staff
+    whose supervision was signed off in the last 12 months."""
+    since = _year_before(today)
+    staff = session.scalar(
+        select(func.count()).select_from(User).join(user_services)
+        .where(user_services.c.service_id == service.id, *_ACTIVE_STAFF))
+    competencies = dict(session.execute(
+        select(Competency._state, func.count(func.distinct(Competency.worker_id)))
+        .join(User, Competency.worker_id == User.id)
+        .where(Competency.service_id == service.id, *_ACTIVE_STAFF)
+        .group_by(Competency._state)).all())
+    supervisions = dict(session.execute(
+        select(Supervision._state, func.count()).where(Supervision.service_id == service.id)
+        .group_by(Supervision._state)).all())
+    overdue = session.scalar(select(func.count()).select_from(Supervision).where(
+        Supervision.service_id == service.id, Supervision._state == "scheduled",
+        Supervision.scheduled_for < today))
+    signed_off = session.execute(
+        select(func.count(), func.count(func.distinct(Supervision.supervisee_id)))
+        .select_from(AuditEvent)
+        .join(Supervision, (AuditEvent.subject_type == "supervision")
+              & (AuditEvent.subject_id == Supervision.id))
+        .join(User, Supervision.supervisee_id == User.id)
+        .where(AuditEvent.service == service.name, *_ACTIVE_STAFF,
+               AuditEvent.transition == "sign_off", AuditEvent.outcome == "advanced",
+               AuditEvent.at >= _start_of(since, zone))).one()
+    competent = competencies.get("competent", 0)
+    return {
+        "staff": staff,
+        "training": {"competent": competent,
+                     "in_training": sum(competencies.get(s, 0) for s in IN_TRAINING),
+                     "refresher_due": competencies.get("refresher_due", 0),
+                     "competent_share": _share(competent, staff)},
+        "supervision": {"by_state": supervisions, "overdue": overdue,
+                        "signed_off": signed_off[0], "staff_supervised": signed_off[1],
+                        "supervised_share": _share(signed_off[1], staff),
+                        "from": since.isoformat(), "to": today.isoformat()},
+    }
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _in_review_past_task_due(session: Session, service_id: int,
+                             today: date) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Plan.id, Person.name, Plan._state, func.min(Task.due))
+        .join(Person, Plan.person_id == Person.id)
+        .join(Task, (Task.subject_type == "plan") & (Task.subject_id == Plan.id))
+        .where(Plan.service_id == service_id, Plan._state == "review_due",
+               Task.kind == "complete_review", Task.status.in_(OPEN_STATUSES),
+               Task.due < today)
+        .group_by(Plan.id, Person.name, Plan._state)).all()
+    return [_overdue(plan_id, person, state, due, today, "the review task is past its due date")
+            for plan_id, person, state, due in rows]
+
+
+def _review_date_passed(session: Session, service_id: int, today: date) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Plan.id, Person.name, Plan._state, Plan.next_review_on, PlanVersion.content)
+        .join(Person, Plan.person_id == Person.id)
+        .outerjoin(PlanVersion, (PlanVersion.plan_id == Plan.id)
+                   & (PlanVersion.number == Plan.current_version))
+        .where(Plan.service_id == service_id, Plan._state.in_(AWAITING_REVIEW))).all()
+    overdue = []
+    for plan_id, person, state, next_review_on, content in rows:
+        due = next_review_on or _content_date(content, "next_review_date")
+        if due is not None and due < today:
+            overdue.append(_overdue(plan_id, person, state, due, today,
+                                    "the review date has passed and no review has started"))
+    return overdue
+
+
+def _overdue(plan_id: int, person: str, state: str, due: date, today: date,
+             reason: str) -> dict[str, Any]:
+    return {"plan_id": plan_id, "person": person, "state": state, "due_on": due.isoformat(),
+            "days_overdue": (today - due).days, "reason": reason}
+
+
+def _review_timers(session: Session, plan_ids: set[int]) -> dict[int, list[Timer]]:
+    """Each plan's start_review timers, oldest first."""
+    if not plan_ids:
+        return {}
+    timers: dict[int, list[Timer]] = {}
+    for timer in session.scalars(select(Timer).where(
+            Timer.subject_type == "plan", Timer.subject_id.in_(plan_ids),
+            Timer.transition == "start_review").order_by(Timer.created_at, Timer.id)):
+        timers.setdefault(timer.subject_id, []).append(timer)
+    return timers
+
+
+def _fell_due_on(cycle: ReviewCycle, timers: list[Timer], zone: ZoneInfo) -> date:
+    """The review date scheduled when the cycle opened (the timer set before it), or the day
+    it opened if that was earlier."""
+    opened_on = cycle.opened_at.astimezone(zone).date()
+    scheduled = [timer for timer in timers if timer.created_at <= cycle.opened_at]
+    if not scheduled:
+        return opened_on
+    return min(opened_on, scheduled[-1].due_at.astimezone(zone).date())
+
+
+def _content_date(content: Optional[dict[str, Any]], key: str) -> Optional[date]:
+    value = (content or {}).get(key)
+    return date.fromisoformat(value) if value else None
+
+
+def _year_before(today: date) -> date:
+    """The same day a year earlier (28 February for 29 February)."""
+    try:
+        return today.replace(year=today.year - 1)
+    except ValueError:
+        return today.replace(year=today.year - 1, day=28)
+
+
+def _start_of(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _share(part: int, whole: int) -> Optional[float]:
+    return round(part / whole, 3) if whole else None

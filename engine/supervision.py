@@ -1,0 +1,174 @@
+"""Supervision: scheduled, recorded with its strengths-based prompts, signed off by a manager
+other than the supervisee; sign-off plans the next one, which a timer puts in the inbox."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .access import Actor
+from .errors import Invalid, NotFound
+from .models import DailyRecord, Plan, Service, Supervision, User
+from .plans import current_version, require
+from .subjects import EffectContext, SubjectKind, register
+from .uow import lock, unit_of_work
+
+WORKFLOW = "supervision"
+RECORD_FIELDS = ("observed_strength", "support_provided", "independence_opportunity",
+                 "outcome_link", "next_step")
+PROMPTS = {
+    "strengths_identified": "how strengths were identified in recent support",
+    "deficit_drift": "where practice drifted towards deficits, and why",
+    "risk_balance": "how risks were balanced with enablement",
+    "support_reduction": "whether support could be reduced safely",
+    "outcomes_changed": "what outcomes have changed for the person",
+    "learning_to_share": "what learning should be shared across the team",
+}
+
+
+def schedule(session: Session, engine, actor: Actor, supervisee: str, service: str,
+             scheduled_for: date) -> Supervision:
+    """A manager schedules a supervision; it lands in their inbox, due on the day."""
+    require(actor, "manage_staff_practice")
+    with unit_of_work(session):
+        worker, place = _staff_member(session, actor, supervisee, service)
+        previous = session.scalar(
+            select(Supervision).where(Supervision.supervisee_id == worker.id,
+                                      Supervision.scheduled_for < scheduled_for)
+            .order_by(Supervision.scheduled_for.desc()).limit(1))
+        frequency = engine.settings["supervision.frequency_days"]
+        supervision = _new(worker.id, actor.user_id, place.id, scheduled_for,
+                           previous.scheduled_for if previous
+                           else scheduled_for - timedelta(days=frequency), engine.now())
+        engine.start(session, supervision, WORKFLOW)
+    return supervision
+
+
+def write_record(session: Session, actor: Actor, supervision_id: int, record: dict[str, Any],
+                 now: datetime) -> Supervision:
+    """Save the supervision record (all required fields; checked by the schema)."""
+    with unit_of_work(session):
+        supervision = _locked(session, actor, supervision_id)
+        if supervision.state == "signed_off":
+            raise Invalid("signed-off supervisions cannot change",
+                          {"state": ["the supervision is signed off"]})
+        require(actor, "write_record")
+        supervision.record, supervision.recorded_by_id = record, actor.user_id
+        supervision.recorded_at = supervision.updated_at = now
+    return supervision
+
+
+def get(session: Session, actor: Actor, supervision_id: int) -> Supervision:
+    supervision = session.get(Supervision, supervision_id)
+    if supervision is None or not actor.sees_staff_record(supervision.service.name,
+                                                          supervision.supervisee_id):
+        raise NotFound(f"supervision {supervision_id} not found")
+    return supervision
+
+
+def visible(session: Session, actor: Actor) -> list[Supervision]:
+    query = select(Supervision).join(Service, Supervision.service_id == Service.id)
+    if actor.role == "staff":
+        query = query.where(Supervision.supervisee_id == actor.user_id)
+    else:
+        query = query.where(Service.name.in_(actor.services))
+    return list(session.scalars(query.order_by(Supervision.scheduled_for.desc(),
+                                               Supervision.id.desc())))
+
+
+def _staff_member(session: Session, actor: Actor, username: str, service: str):
+    worker = session.scalar(select(User).where(User.username == username))
+    place = session.scalar(select(Service).where(Service.name == service))
+    errors = {}
+    if place is None or not actor.sees(service):
+        errors["service"] = [f"no service {service!r} among your services"]
+    if worker is None or worker.role not in ("staff", "manager"):
+        errors["supervisee"] = [f"no member of staff called {username!r}"]
+    elif place is not None and service not in worker.service_names:
+        errors["supervisee"] = [f"{username} does not work in {service}"]
+    if errors:
+        raise Invalid("cannot schedule that supervision", errors)
+    return worker, place
+
+
+def _new(supervisee_id: int, supervisor_id: int | None, service_id: int, scheduled_for: date,
+         period_start: date, now: datetime) -> Supervision:
+    return Supervision(supervisee_id=supervisee_id, supervisor_id=supervisor_id,
+                       service_id=service_id, scheduled_for=scheduled_for,
+                       period_start=period_start, created_at=now, updated_at=now)
+
+
+def _locked(session: Session, actor: Actor, supervision_id: int) -> Supervision:
+    supervision = lock(session, Supervision, supervision_id)
+    if supervision is None or not actor.sees_staff_record(supervision.service.name,
+                                                          supervision.supervisee_id):
+        raise NotFound(f"supervision {supervision_id} not found")
+    return supervision
+
+
+# --- the "supervision" subject kind ------------------------------------------------------
+
+class SupervisionSnapshot:
+    """What the supervision.* rules read."""
+
+    def __init__(self, session: Session, supervision: Supervision):
+        self._session = session
+        self.record = supervision.record
+        self.supervisee = supervision.supervisee.username
+        self.supervisee_id = supervision.supervisee_id
+        self.period = (supervision.period_start, supervision.scheduled_for)
+
+    @cached_property
+    def linked(self) -> dict[str, Any]:
+        """What the record's outcome link points at: the plan, the outcome, the evidence."""
+        link = (self.record or {}).get("outcome_link") or {}
+        plan = self._session.get(Plan, link.get("plan_id")) if link.get("plan_id") else None
+        version = current_version(self._session, plan) if plan else None
+        outcomes = {o["id"]: o for o in (version.content["outcomes"] if version else [])}
+        start, end = self.period
+        records = list(self._session.scalars(select(DailyRecord).where(
+            DailyRecord.plan_id == (plan.id if plan else None),
+            DailyRecord.outcome_id == link.get("outcome_id"),
+            DailyRecord.date >= start, DailyRecord.date <= end))) if plan else []
+        supports = bool(plan) and (
+            (version and version.content.get("key_worker") == self.supervisee)
+            or self._session.scalar(select(DailyRecord.id).where(
+                DailyRecord.plan_id == plan.id,
+                DailyRecord.author_id == self.supervisee_id).limit(1)) is not None)
+        return {"plan": plan, "outcome": outcomes.get(link.get("outcome_id")),
+                "records": records, "supports": supports, "link": link}
+
+
+def _plan_next(ctx: EffectContext) -> None:
+    """sign_off: the next supervision is due a frequency after this one was scheduled."""
+    supervision: Supervision = ctx.subject
+    supervision.next_due_on = supervision.scheduled_for + timedelta(
+        days=ctx.settings["supervision.frequency_days"])
+
+
+def _schedule_next(ctx: EffectContext) -> None:
+    """schedule_next (by timer): the next supervision appears, unless one already exists."""
+    done: Supervision = ctx.subject
+    exists = ctx.session.scalar(select(Supervision.id).where(
+        Supervision.supervisee_id == done.supervisee_id,
+        Supervision.scheduled_for > done.scheduled_for).limit(1))
+    if exists is None and done.next_due_on is not None:
+        ctx.engine.start(ctx.session, _new(done.supervisee_id, done.supervisor_id,
+                                           done.service_id, done.next_due_on,
+                                           done.scheduled_for, ctx.now), WORKFLOW)
+
+
+register(SubjectKind(
+    name="supervision",
+    model=Supervision,
+    snapshot=SupervisionSnapshot,
+    describe=lambda s: {"supervisee": s.supervisee.username, "service": s.service.name,
+                        "date": s.scheduled_for.isoformat()},
+    effects={"plan_next_supervision": _plan_next, "schedule_next_supervision": _schedule_next},
+    dates={"scheduled_for": lambda s: s.scheduled_for, "next_due_on": lambda s: s.next_due_on},
+    people={"supervisor": lambda session, s: s.supervisor_id,
+            "supervisee": lambda session, s: s.supervisee_id},
+))

@@ -1,0 +1,66 @@
+"""What every workflow subject's API shares: its transitions, firing one, its audit trail."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Response, request
+from sqlalchemy import select
+
+from engine.access import Actor
+from engine.audit import documents_json
+from engine.errors import Invalid, NotFound
+from engine.models import AuditEvent, WorkflowSubject
+
+from ..extensions import db
+from ..runtime import engine, load_body
+from .documents import event_document
+from .schemas import TransitionRequestSchema
+
+OUTCOMES = ("advanced", "blocked", "denied")
+
+
+def transitions_document(subject: WorkflowSubject, actor: Actor) -> dict[str, Any]:
+    """`{transitions: [{name, to, allowed, checks}]}` for what the actor's role may fire now."""
+    options = engine().options(db.session, subject, actor)
+    return {"state": subject.state, "version": subject.lock_version, "transitions": [
+        {"name": option.transition.name, "title": option.transition.title,
+         "to": option.transition.dest, "allowed": option.allowed,
+         "checks": [verdict.as_dict() for verdict in option.verdicts]}
+        for option in options]}
+
+
+def fire_from_request(model: type[WorkflowSubject], subject_id: int, name: str, actor: Actor,
+                      visible: Callable[[WorkflowSubject], bool],
+                      document: Callable[[WorkflowSubject], dict]) -> dict[str, Any]:
+    """Fire `name` with the request's {version, comment, reason}; `{<kind>: …, event: …}`.
+
+    An attempt on a subject the actor cannot see is still audited (denied) by the engine and
+    answered as if the subject did not exist.
+    """
+    subject = db.session.get(model, subject_id)
+    if subject is None or name not in engine().workflow_of(subject).transitions:
+        raise NotFound(f"no {model.subject_type} {subject_id} with a transition {name!r}")
+    if not visible(subject):
+        engine().fire(db.session, subject, name, actor, version=None)
+    body = load_body(TransitionRequestSchema())
+    fired = engine().fire(db.session, subject, name, actor, version=body["version"],
+                          comment=body["comment"], reason=body["reason"])
+    return {model.subject_type: document(fired.subject), "event": event_document(fired.event)}
+
+
+def audit_response(subject_type: str, subject_id: int) -> Response:
+    """The subject's audit events as stored (the hashed JSON), filtered by the query string."""
+    query = (select(AuditEvent.body, AuditEvent.hash)
+             .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
+             .order_by(AuditEvent.seq))
+    outcome = request.args.get("outcome")
+    if outcome:
+        if outcome not in OUTCOMES:
+            raise Invalid("unknown outcome",
+                          {"outcome": [f"must be one of {', '.join(OUTCOMES)}"]})
+        query = query.where(AuditEvent.outcome == outcome)
+    if request.args.get("transition"):
+        query = query.where(AuditEvent.transition == request.args["transition"])
+    if request.args.get("actor"):
+        query = query.where(AuditEvent.actor == request.args["actor"])
+    return Response(documents_json(db.session.execute(query)), mimetype="application/json")
