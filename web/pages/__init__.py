@@ -10,13 +10,16 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import Forbidden, NotFound
 
 NAV = {
-    "staff": [("inbox.index", "Inbox"), ("plans.index", "Plans")],
+    "staff": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
+              ("practice.index", "My practice")],
     "manager": [("inbox.index", "Inbox"), ("approvals.index", "Approvals"),
-                ("plans.index", "Plans"), ("governance.index", "Governance")],
+                ("plans.index", "Plans"), ("practice.index", "Supervision"),
+                ("governance.index", "Governance"), ("quality.index", "Quality audit")],
     "auditor": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
-                ("governance.index", "Governance")],
+                ("practice.index", "Supervision"), ("governance.index", "Governance"),
+                ("quality.index", "Quality audit")],
     "admin": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
-              ("governance.index", "Governance")],
+              ("governance.index", "Governance"), ("quality.index", "Quality audit")],
 }
 
 
@@ -27,8 +30,10 @@ def register_pages(app: Flask) -> None:
     from .governance import governance
     from .inbox import inbox
     from .plans import plans
+    from .practice import practice
+    from .quality import quality
 
-    for blueprint in (inbox, plans, evidence, approvals, audit, governance):
+    for blueprint in (inbox, plans, evidence, approvals, audit, governance, practice, quality):
         app.register_blueprint(blueprint)
 
     @app.context_processor

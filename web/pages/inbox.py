@@ -50,7 +50,11 @@ def subject_url(task) -> str:
         if task.kind.startswith("complete_review"):
             return url_for("evidence.review", plan_id=task.subject_id)
         return url_for("plans.show", plan_id=task.subject_id)
-    return "#"
+    if task.subject_type == "supervision":
+        return url_for("practice.supervision", supervision_id=task.subject_id)
+    if task.subject_type == "competency":
+        return url_for("practice.competency", competency_id=task.subject_id)
+    return url_for("inbox.index")
 
 
 @inbox.app_template_global()

@@ -1,0 +1,197 @@
+"""Pages for the staff workflows: supervision and strengths-based practice competency."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from engine import competency as competencies
+from engine import supervision as supervisions
+from engine.errors import Blocked, Conflict, Invalid
+from engine.models import AuditEvent, Service, User
+from engine.supervision import PROMPTS
+
+from ..api.schemas import (AssessmentSchema, ObservationSchema, SupervisionRecordSchema,
+                           TrainingSchema)
+from ..auth import page_actor
+from ..extensions import db
+from ..runtime import engine
+
+practice = Blueprint("practice", __name__)
+MODULES = {"supervisions": supervisions, "competencies": competencies}
+
+
+@practice.get("/practice")
+@login_required
+def index():
+    actor = page_actor()
+    return render_template("pages/practice/index.html",
+                           supervisions=supervisions.visible(db.session, actor),
+                           competencies=competencies.visible(db.session, actor),
+                           staff=_staff_of(actor), may_manage=actor.may("manage_staff_practice"),
+                           today=engine().today())
+
+
+@practice.post("/supervisions/new")
+@login_required
+def schedule():
+    form = request.form
+    try:
+        supervision = supervisions.schedule(
+            db.session, engine(), page_actor(), *form.get("supervisee", "").split("@"),
+            _date(form.get("scheduled_for")))
+    except (Invalid, ValueError) as error:
+        flash(f"Could not schedule: {_explain(error)}", "error")
+        return redirect(url_for("practice.index"))
+    flash(f"Supervision with {supervision.supervisee.username} scheduled.", "success")
+    return redirect(url_for("practice.supervision", supervision_id=supervision.id))
+
+
+@practice.post("/competencies/new")
+@login_required
+def enrol():
+    try:
+        competency = competencies.enrol(db.session, engine(), page_actor(),
+                                        *request.form.get("worker", "").split("@"))
+    except (Invalid, TypeError) as error:
+        flash(f"Could not enrol: {_explain(error)}", "error")
+        return redirect(url_for("practice.index"))
+    return redirect(url_for("practice.competency", competency_id=competency.id))
+
+
+@practice.route("/supervisions/<int:supervision_id>", methods=["GET", "POST"])
+@login_required
+def supervision(supervision_id: int):
+    actor = page_actor()
+    item = supervisions.get(db.session, actor, supervision_id)
+    errors, values = {}, item.record or {}
+    if request.method == "POST":
+        values = _supervision_form(request.form)
+        try:
+            supervisions.write_record(db.session, actor, supervision_id,
+                                      SupervisionRecordSchema().load(values), engine().now())
+        except ValidationError as error:
+            errors = _flatten(error.messages)
+        except Invalid as error:
+            errors = _flatten(error.details)
+        else:
+            flash("Supervision record saved.", "success")
+            return redirect(url_for("practice.supervision", supervision_id=supervision_id))
+    return render_template("pages/practice/supervision.html", item=item, values=values,
+                           errors=errors, prompts=PROMPTS, **_workflow_view(item, actor))
+
+
+@practice.route("/competencies/<int:competency_id>", methods=["GET", "POST"])
+@login_required
+def competency(competency_id: int):
+    actor = page_actor()
+    item = competencies.get(db.session, actor, competency_id)
+    errors, part = {}, request.form.get("part")
+    if request.method == "POST":
+        schemas = {"training": TrainingSchema, "assessment": AssessmentSchema,
+                   "observation": ObservationSchema}
+        fields = {key: value for key, value in request.form.items()
+                  if key not in ("csrf_token", "part")}
+        try:
+            content = schemas[part]().load(fields)
+            if part == "observation":
+                competencies.observe(db.session, actor, competency_id, content, engine().now())
+            else:
+                competencies.record_part(db.session, actor, competency_id, part, content,
+                                         engine().now())
+        except ValidationError as error:
+            errors = {f"{part}-{key}": " ".join(value) for key, value in error.messages.items()}
+        except Invalid as error:
+            errors = {f"{part}-{key}": " ".join(value) for key, value in error.details.items()}
+        else:
+            flash(f"{part.capitalize()} recorded.", "success")
+            return redirect(url_for("practice.competency", competency_id=competency_id))
+    return render_template("pages/practice/competency.html", item=item, errors=errors,
+                           form=request.form if errors else {},
+                           observations=competencies.observations(db.session, item),
+                           may_manage=actor.may("manage_staff_practice"),
+                           **_workflow_view(item, actor))
+
+
+@practice.post("/<any(supervisions, competencies):kind>/<int:subject_id>/transitions/<name>")
+@login_required
+def fire(kind: str, subject_id: int, name: str):
+    module = MODULES[kind]
+    actor = page_actor()
+    subject = module.get(db.session, actor, subject_id)
+    endpoint = "practice.supervision" if kind == "supervisions" else "practice.competency"
+    back = url_for(endpoint, **{_id_arg(kind): subject_id})
+    try:
+        fired = engine().fire(db.session, subject, name, actor,
+                              version=int(request.form.get("version", "0") or 0),
+                              comment=request.form.get("comment") or None,
+                              reason=request.form.get("reason") or None)
+    except Blocked as blocked:
+        flash("Not done: " + "; ".join(d["detail"] or d["text"] for d in blocked.details),
+              "error")
+    except Conflict:
+        flash("Someone else changed this record; here is the latest.", "error")
+    else:
+        flash(f"{engine().workflow_of(fired.subject).transitions[name].title}: done — now "
+              f"{fired.subject.state.replace('_', ' ')}.", "success")
+    return redirect(back)
+
+
+def _id_arg(kind: str) -> str:
+    return "supervision_id" if kind == "supervisions" else "competency_id"
+
+
+def _workflow_view(item, actor) -> dict:
+    workflow = engine().workflow_of(item)
+    events = [json.loads(body) for (body,) in db.session.execute(
+        select(AuditEvent.body).where(AuditEvent.subject_type == type(item).subject_type,
+                                      AuditEvent.subject_id == item.id)
+        .order_by(AuditEvent.seq))]
+    from ..diagram import state_diagram
+    return {"workflow": workflow, "options": engine().options(db.session, item, actor),
+            "events": events, "diagram": state_diagram(workflow, item.state)}
+
+
+def _staff_of(actor) -> list[tuple[str, str]]:
+    """(value "username@service", label) for the staff the actor may supervise or enrol."""
+    rows = db.session.execute(select(User.username, Service.name).join(User.services)
+                              .where(Service.name.in_(actor.services),
+                                     User.role.in_(("staff", "manager")), User.active)
+                              .order_by(Service.name, User.username))
+    return [(f"{user}@{service}", f"{user} ({service})") for user, service in rows]
+
+
+def _supervision_form(form) -> dict:
+    plan_id = form.get("plan_id", "").strip()
+    return {
+        **{key: form.get(key, "") for key in ("observed_strength", "support_provided",
+                                              "independence_opportunity", "next_step")},
+        "outcome_link": {"plan_id": int(plan_id) if plan_id.isdigit() else plan_id,
+                         "outcome_id": form.get("outcome_id", "")},
+        "prompts": {key: form.get(f"prompts-{key}", "") for key in PROMPTS},
+    }
+
+
+def _flatten(messages: dict, prefix: str = "") -> dict[str, str]:
+    flat = {}
+    for key, value in messages.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}-"))
+        else:
+            flat[name.replace("outcome_link-", "")] = " ".join(value)
+    return flat
+
+
+def _date(value: str | None):
+    from datetime import date
+    return date.fromisoformat(value or "")
+
+
+def _explain(error: Exception) -> str:
+    if isinstance(error, Invalid):
+        return "; ".join(" ".join(v) for v in error.details.values())
+    return "choose a member of staff and a date"

@@ -1,0 +1,44 @@
+"""The plan quality audit page and the per-person access log, for auditors and managers."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from engine import plans
+from engine.access_log import reads_of
+from engine.errors import Forbidden, NotFound
+from engine.quality import run_quality_audit
+
+from ..auth import page_actor
+from ..extensions import db
+from ..runtime import engine
+
+quality = Blueprint("quality", __name__)
+
+
+@quality.get("/quality")
+@login_required
+def index():
+    actor = page_actor()
+    if actor.role == "staff":
+        raise Forbidden("the plan quality audit is for managers and auditors")
+    services = sorted(actor.services)
+    service = request.args.get("service") or (services[0] if services else None)
+    if service is not None and service not in services:
+        raise NotFound(f"no service {service}")
+    findings = run_quality_audit(db.session, engine().registry, service,
+                                 engine().today()) if service else []
+    return render_template("pages/quality/index.html", services=services, service=service,
+                           findings=findings, pack=engine().registry.packs["quality"],
+                           today=engine().today())
+
+
+@quality.get("/people/<int:person_id>/access-log")
+@login_required
+def access_log(person_id: int):
+    actor = page_actor()
+    person = plans.get_person(db.session, actor, person_id)
+    if not actor.may("read_access_log"):
+        raise Forbidden("the access log is for auditors")
+    return render_template("pages/quality/access_log.html", person=person,
+                           entries=reads_of(db.session, person_id))
