@@ -21,8 +21,11 @@ from sqlalchemy.orm import Session
 from engine import Actor, Engine
 from engine.access import ROLES
 from engine.errors import Blocked
-from engine.models import Person, Plan, Service, Task, User
+from engine.competency import enrol, observe, record_part
+from engine.models import Competency, Person, Plan, Service, Task, User
 from engine.plans import acknowledge, create_person, create_plan, update_draft
+from engine.records import write_record
+from engine.supervision import schedule
 from engine.uow import unit_of_work
 from engine.users import add_user, ensure_service, issue_token, new_password
 
@@ -82,6 +85,8 @@ def load_demo(session: Session, engine: Engine, echo: Echo) -> None:
         created = demo.run(scenario)
         echo(f"{'Added' if created else 'Already there:'} {scenario.person} "
              f"({scenario.service}).")
+    echo(f"{'Added' if demo.practice() else 'Already there:'} sam's competency sign-off and "
+         "next supervision (riverside).")
     echo("")
     for line in _credentials_text(engine, credentials).splitlines():
         echo(line)
@@ -240,6 +245,45 @@ class _Demo:
     def acknowledge(self, plan: Plan, username: str) -> None:
         acknowledge(self.session, self.actor(username), plan.id, self.engine.now())
 
+    def record(self, plan: Plan, username: str, fields: dict[str, Any]) -> None:
+        write_record(self.session, self.actor(username), plan.id, fields,
+                     self.engine.registry.vocabulary, self.engine.now(), self.engine.today())
+
+    def practice(self) -> bool:
+        """Sam trained, assessed, observed and signed off; his next supervision scheduled.
+        Returns whether anything was created."""
+        sam = self.users["sam"]
+        if self.session.scalar(select(Competency.id).where(Competency.worker_id == sam.id)):
+            return False
+        today, now = self.engine.today(), self.engine.now()
+        hannah = self.actor("hannah")
+        competency = enrol(self.session, self.engine, hannah, "sam", "riverside")
+        record_part(self.session, self.actor("sam"), competency.id, "training", {
+            "completed_on": _iso(today - timedelta(days=30)),
+            "learning_outcomes": "Reframes assessment questions around strengths and "
+                                 "existing routines; records progress against outcomes.",
+            "case_study": "Presented Margaret's breakfast routine at the team case study."},
+            now)
+        self._fire_subject(competency, "complete_training", "sam")
+        record_part(self.session, hannah, competency.id, "assessment", {
+            "competency_check": "Records show observed strengths, prompts and outcome links.",
+            "follow_up_supervision_on": _iso(today + timedelta(days=7))}, now)
+        self._fire_subject(competency, "assess", "hannah")
+        observe(self.session, hannah, competency.id, {
+            "observed_on": today - timedelta(days=2), "setting": "Margaret's morning visit",
+            "observed": "Waited before prompting and let Margaret lead the routine.",
+            "how_applied": "Used her forty years of cooking as the tool, not a risk to manage."},
+            now)
+        self._fire_subject(competency, "sign_off", "hannah")
+        schedule(self.session, self.engine, hannah, "sam", "riverside",
+                 today + timedelta(days=7))
+        return True
+
+    def _fire_subject(self, subject, transition: str, username: str) -> None:
+        self.session.refresh(subject)
+        self.engine.fire(self.session, subject, transition, self.actor(username),
+                         version=subject.lock_version)
+
 
 def _iso(day: date) -> str:
     return day.isoformat()
@@ -380,6 +424,30 @@ def margaret_steps(demo: _Demo, person: Person, today: date) -> None:
     demo.acknowledge(plan, "sam")
     demo.fire(plan, "activate", "hannah",
               "Sam has read version 1; the morning team was briefed at handover.")
+    for record in margaret_records(today):
+        demo.record(plan, "sam", record)
+
+
+def margaret_records(today: date) -> list[dict[str, Any]]:
+    """A week of daily records: prompts falling at breakfast, one note that needs rewording."""
+    notes = [
+        (6, "o1", 4, "with_prompts", "Chose oats over cereal and got the pan out herself."),
+        (5, "o1", 3, "with_prompts", "Remembered the milk before the oats without a prompt."),
+        (4, "o2", 1, "with_prompts", "Took her morning tablets from the blister pack; one "
+                                     "prompt to check the day."),
+        (3, "o1", 3, "with_prompts", "Margaret refused help with the kettle."),
+        (2, "o1", 2, "with_prompts", "Made porridge and tea; asked me to wait in the hall."),
+        (1, "o3", 0, "independent", "Rang the lunch club herself to book Tuesday."),
+        (0, "o1", 1, "independent", "Whole breakfast with one prompt to turn the hob off."),
+    ]
+    return [{"outcome_id": outcome, "date": today - timedelta(days=days_ago),
+             "observed_strength": "Led the routine in her own order",
+             "support_provided": f"{prompts} verbal prompt{'s' if prompts != 1 else ''}; "
+                                 "coaching from the doorway",
+             "independence_opportunity": "Try the next step without a prompt tomorrow",
+             "next_step": "Keep the picture card by the cooker", "prompts": prompts,
+             "completion": completion, "note": note}
+            for days_ago, outcome, prompts, completion, note in notes]
 
 
 # Daniel Okafor — operational example 2: supported living for an autistic adult.
