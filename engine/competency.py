@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .access import Actor
-from .errors import Invalid, NotFound
-from .models import Competency, PracticeObservation, Service, User
+from .errors import Invalid
+from .models import Competency, PracticeObservation
 from .plans import require
 from .subjects import EffectContext, SubjectKind, register
-from .uow import lock, unit_of_work
+from . import staff_records
+from .uow import unit_of_work
 
 WORKFLOW = "competency"
 EDITABLE = {"training": ("enrolled", "trained", "refresher_due"),
@@ -24,17 +25,7 @@ EDITABLE = {"training": ("enrolled", "trained", "refresher_due"),
 def enrol(session: Session, engine, actor: Actor, worker: str, service: str) -> Competency:
     require(actor, "manage_staff_practice")
     with unit_of_work(session):
-        user = session.scalar(select(User).where(User.username == worker))
-        place = session.scalar(select(Service).where(Service.name == service))
-        errors = {}
-        if place is None or not actor.sees(service):
-            errors["service"] = [f"no service {service!r} among your services"]
-        if user is None or user.role not in ("staff", "manager"):
-            errors["worker"] = [f"no member of staff called {worker!r}"]
-        elif place is not None and service not in user.service_names:
-            errors["worker"] = [f"{worker} does not work in {service}"]
-        if errors:
-            raise Invalid("cannot enrol", errors)
+        user, place = staff_records.staff_member(session, actor, worker, service, "worker")
         now = engine.now()
         competency = Competency(worker_id=user.id, service_id=place.id, created_at=now,
                                 updated_at=now)
@@ -46,7 +37,7 @@ def record_part(session: Session, actor: Actor, competency_id: int, part: str,
                 content: dict[str, Any], now: datetime) -> Competency:
     """Save the training or the assessment record (required fields checked by the schema)."""
     with unit_of_work(session):
-        competency = _locked(session, actor, competency_id)
+        competency = staff_records.find(session, actor, Competency, competency_id, locked=True)
         if part == "assessment" or actor.user_id != competency.worker_id:
             require(actor, "manage_staff_practice")
         if competency.state not in EDITABLE[part]:
@@ -64,7 +55,7 @@ def observe(session: Session, actor: Actor, competency_id: int, observation: dic
     """An assessor records a practice observation of the worker."""
     require(actor, "manage_staff_practice")
     with unit_of_work(session):
-        competency = _locked(session, actor, competency_id)
+        competency = staff_records.find(session, actor, Competency, competency_id, locked=True)
         row = PracticeObservation(competency_id=competency.id, assessor_id=actor.user_id,
                                   created_at=now, **observation)
         session.add(row)
@@ -80,28 +71,11 @@ def observations(session: Session, competency: Competency) -> list[PracticeObser
 
 
 def get(session: Session, actor: Actor, competency_id: int) -> Competency:
-    competency = session.get(Competency, competency_id)
-    if competency is None or not actor.sees_staff_record(competency.service.name,
-                                                         competency.worker_id):
-        raise NotFound(f"competency {competency_id} not found")
-    return competency
+    return staff_records.find(session, actor, Competency, competency_id)
 
 
 def visible(session: Session, actor: Actor) -> list[Competency]:
-    query = select(Competency).join(Service, Competency.service_id == Service.id)
-    if actor.role == "staff":
-        query = query.where(Competency.worker_id == actor.user_id)
-    else:
-        query = query.where(Service.name.in_(actor.services))
-    return list(session.scalars(query.order_by(Competency.id)))
-
-
-def _locked(session: Session, actor: Actor, competency_id: int) -> Competency:
-    competency = lock(session, Competency, competency_id)
-    if competency is None or not actor.sees_staff_record(competency.service.name,
-                                                         competency.worker_id):
-        raise NotFound(f"competency {competency_id} not found")
-    return competency
+    return staff_records.visible(session, actor, Competency, Competency.id)
 
 
 # --- the "competency" subject kind -------------------------------------------------------

@@ -182,6 +182,7 @@ class Supervision(WorkflowSubject, Base):
 
     __tablename__ = "supervisions"
     subject_type = "supervision"
+    worker_field = "supervisee_id"  # the member of staff the record is about
 
     id: Mapped[int] = mapped_column(primary_key=True)
     supervisee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -209,6 +210,7 @@ class Competency(WorkflowSubject, Base):
 
     __tablename__ = "competencies"
     subject_type = "competency"
+    worker_field = "worker_id"  # the member of staff the record is about
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .access import Actor
-from .errors import Invalid, NotFound
-from .models import DailyRecord, Plan, Service, Supervision, User
+from .errors import Invalid
+from .models import DailyRecord, Plan, Supervision
 from .plans import current_version, require
 from .subjects import EffectContext, SubjectKind, register
-from .uow import lock, unit_of_work
+from . import staff_records
+from .uow import unit_of_work
 
 WORKFLOW = "supervision"
 RECORD_FIELDS = ("observed_strength", "support_provided", "independence_opportunity",
@@ -34,7 +35,8 @@ def schedule(session: Session, engine, actor: Actor, supervisee: str, service: s
     """A manager schedules a supervision; it lands in their inbox, due on the day."""
     require(actor, "manage_staff_practice")
     with unit_of_work(session):
-        worker, place = _staff_member(session, actor, supervisee, service)
+        worker, place = staff_records.staff_member(session, actor, supervisee, service,
+                                                   "supervisee")
         previous = session.scalar(
             select(Supervision).where(Supervision.supervisee_id == worker.id,
                                       Supervision.scheduled_for < scheduled_for)
@@ -51,7 +53,8 @@ def write_record(session: Session, actor: Actor, supervision_id: int, record: di
                  now: datetime) -> Supervision:
     """Save the supervision record (all required fields; checked by the schema)."""
     with unit_of_work(session):
-        supervision = _locked(session, actor, supervision_id)
+        supervision = staff_records.find(session, actor, Supervision, supervision_id,
+                                         locked=True)
         if supervision.state == "signed_off":
             raise Invalid("signed-off supervisions cannot change",
                           {"state": ["the supervision is signed off"]})
@@ -62,36 +65,12 @@ def write_record(session: Session, actor: Actor, supervision_id: int, record: di
 
 
 def get(session: Session, actor: Actor, supervision_id: int) -> Supervision:
-    supervision = session.get(Supervision, supervision_id)
-    if supervision is None or not actor.sees_staff_record(supervision.service.name,
-                                                          supervision.supervisee_id):
-        raise NotFound(f"supervision {supervision_id} not found")
-    return supervision
+    return staff_records.find(session, actor, Supervision, supervision_id)
 
 
 def visible(session: Session, actor: Actor) -> list[Supervision]:
-    query = select(Supervision).join(Service, Supervision.service_id == Service.id)
-    if actor.role == "staff":
-        query = query.where(Supervision.supervisee_id == actor.user_id)
-    else:
-        query = query.where(Service.name.in_(actor.services))
-    return list(session.scalars(query.order_by(Supervision.scheduled_for.desc(),
-                                               Supervision.id.desc())))
-
-
-def _staff_member(session: Session, actor: Actor, username: str, service: str):
-    worker = session.scalar(select(User).where(User.username == username))
-    place = session.scalar(select(Service).where(Service.name == service))
-    errors = {}
-    if place is None or not actor.sees(service):
-        errors["service"] = [f"no service {service!r} among your services"]
-    if worker is None or worker.role not in ("staff", "manager"):
-        errors["supervisee"] = [f"no member of staff called {username!r}"]
-    elif place is not None and service not in worker.service_names:
-        errors["supervisee"] = [f"{username} does not work in {service}"]
-    if errors:
-        raise Invalid("cannot schedule that supervision", errors)
-    return worker, place
+    return staff_records.visible(session, actor, Supervision,
+                                 Supervision.scheduled_for.desc(), Supervision.id.desc())
 
 
 def _new(supervisee_id: int, supervisor_id: int | None, service_id: int, scheduled_for: date,
@@ -99,14 +78,6 @@ def _new(supervisee_id: int, supervisor_id: int | None, service_id: int, schedul
     return Supervision(supervisee_id=supervisee_id, supervisor_id=supervisor_id,
                        service_id=service_id, scheduled_for=scheduled_for,
                        period_start=period_start, created_at=now, updated_at=now)
-
-
-def _locked(session: Session, actor: Actor, supervision_id: int) -> Supervision:
-    supervision = lock(session, Supervision, supervision_id)
-    if supervision is None or not actor.sees_staff_record(supervision.service.name,
-                                                          supervision.supervisee_id):
-        raise NotFound(f"supervision {supervision_id} not found")
-    return supervision
 
 
 # --- the "supervision" subject kind ------------------------------------------------------

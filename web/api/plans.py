@@ -14,7 +14,7 @@ from . import api
 from .auth import current_actor
 from .documents import iso, plan_document, version_document
 from .schemas import EmptySchema, PlanCreateSchema, PlanUpdateSchema
-from .workflow_routes import audit_response, fire_from_request, transitions_document
+from .workflow_routes import add_workflow_routes
 
 @api.post("/plans")
 def create_plan():
@@ -66,24 +66,9 @@ def get_version(plan_id: int, number: int):
     raise NotFound(f"plan {plan_id} has no version {number}")
 
 
-@api.get("/plans/<int:plan_id>/transitions")
-def list_transitions(plan_id: int):
-    actor = current_actor()
-    return transitions_document(plans.get_plan(db.session, actor, plan_id), actor)
-
-
-@api.post("/plans/<int:plan_id>/transitions/<name>")
-def fire_transition(plan_id: int, name: str):
-    actor = current_actor()
-    return fire_from_request(Plan, plan_id, name, actor,
-                             visible=lambda plan: actor.sees(plan.service.name),
-                             document=lambda plan: plan_document(db.session, plan))
-
-
-@api.get("/plans/<int:plan_id>/audit")
-def plan_audit(plan_id: int):
-    plan = plans.get_plan(db.session, current_actor(), plan_id)
-    return audit_response("plan", plan.id)
+add_workflow_routes(api, "plans", Plan, "plan_id", plans.get_plan,
+                    visible=lambda actor, plan: actor.sees(plan.service.name),
+                    document=lambda plan: plan_document(db.session, plan))
 
 
 @api.post("/plans/<int:plan_id>/acknowledgements")

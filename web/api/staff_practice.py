@@ -12,7 +12,7 @@ from .auth import current_actor
 from .documents import iso
 from .schemas import (AssessmentSchema, CompetencyCreateSchema, ObservationSchema,
                       SupervisionCreateSchema, SupervisionRecordSchema, TrainingSchema)
-from .workflow_routes import audit_response, fire_from_request, transitions_document
+from .workflow_routes import add_workflow_routes
 
 
 def supervision_document(supervision: Supervision) -> dict:
@@ -85,27 +85,6 @@ def write_supervision_record(supervision_id: int):
                                                           body, engine().now()))
 
 
-@api.get("/supervisions/<int:supervision_id>/transitions")
-def supervision_transitions(supervision_id: int):
-    actor = current_actor()
-    return transitions_document(supervisions.get(db.session, actor, supervision_id), actor)
-
-
-@api.post("/supervisions/<int:supervision_id>/transitions/<name>")
-def fire_supervision(supervision_id: int, name: str):
-    actor = current_actor()
-    return fire_from_request(
-        Supervision, supervision_id, name, actor,
-        visible=lambda s: actor.sees_staff_record(s.service.name, s.supervisee_id),
-        document=supervision_document)
-
-
-@api.get("/supervisions/<int:supervision_id>/audit")
-def supervision_audit(supervision_id: int):
-    supervision = supervisions.get(db.session, current_actor(), supervision_id)
-    return audit_response("supervision", supervision.id)
-
-
 # --- competencies ------------------------------------------------------------------------
 
 @api.post("/competencies")
@@ -146,22 +125,11 @@ def observe_practice(competency_id: int):
     return observation_document(observation), 201
 
 
-@api.get("/competencies/<int:competency_id>/transitions")
-def competency_transitions(competency_id: int):
-    actor = current_actor()
-    return transitions_document(competencies.get(db.session, actor, competency_id), actor)
-
-
-@api.post("/competencies/<int:competency_id>/transitions/<name>")
-def fire_competency(competency_id: int, name: str):
-    actor = current_actor()
-    return fire_from_request(
-        Competency, competency_id, name, actor,
-        visible=lambda c: actor.sees_staff_record(c.service.name, c.worker_id),
-        document=competency_document)
-
-
-@api.get("/competencies/<int:competency_id>/audit")
-def competency_audit(competency_id: int):
-    competency = competencies.get(db.session, current_actor(), competency_id)
-    return audit_response("competency", competency.id)
+add_workflow_routes(
+    api, "supervisions", Supervision, "supervision_id", supervisions.get,
+    visible=lambda actor, s: actor.sees_staff_record(s.service.name, s.supervisee_id),
+    document=supervision_document)
+add_workflow_routes(
+    api, "competencies", Competency, "competency_id", competencies.get,
+    visible=lambda actor, c: actor.sees_staff_record(c.service.name, c.worker_id),
+    document=competency_document)

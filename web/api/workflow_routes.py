@@ -13,6 +13,7 @@ from engine.models import AuditEvent, WorkflowSubject
 
 from ..extensions import db
 from ..runtime import engine, load_body
+from .auth import current_actor
 from .documents import event_document
 from .schemas import TransitionRequestSchema
 
@@ -64,3 +65,30 @@ def audit_response(subject_type: str, subject_id: int) -> Response:
     if request.args.get("actor"):
         query = query.where(AuditEvent.actor == request.args["actor"])
     return Response(documents_json(db.session.execute(query)), mimetype="application/json")
+
+
+def add_workflow_routes(blueprint, collection: str, model: type[WorkflowSubject], id_name: str,
+                        load: Callable, visible: Callable[[Actor, WorkflowSubject], bool],
+                        document: Callable[[WorkflowSubject], dict]) -> None:
+    """GET …/{id}/transitions, POST …/{id}/transitions/{name} and GET …/{id}/audit for one
+    kind of subject. `load(session, actor, id)` raises NotFound outside the actor's scope."""
+    kind = model.subject_type
+
+    def transitions(**args):
+        actor = current_actor()
+        return transitions_document(load(db.session, actor, args[id_name]), actor)
+
+    def fire(name, **args):
+        actor = current_actor()
+        return fire_from_request(model, args[id_name], name, actor,
+                                 visible=lambda subject: visible(actor, subject),
+                                 document=document)
+
+    def audit(**args):
+        return audit_response(kind, load(db.session, current_actor(), args[id_name]).id)
+
+    base = f"/{collection}/<int:{id_name}>"
+    blueprint.add_url_rule(f"{base}/transitions", f"{kind}_transitions", transitions)
+    blueprint.add_url_rule(f"{base}/transitions/<name>", f"fire_{kind}", fire,
+                           methods=["POST"])
+    blueprint.add_url_rule(f"{base}/audit", f"{kind}_audit", audit)
