@@ -162,7 +162,7 @@ class PlanVersion(Base):
     # or "reinstatement" of the support in force before a reduction.
     basis: Mapped[str] = mapped_column(String(20), default="approval",
                                        server_default="approval")
-    approved_by: Mapped[Optional[User]] = relationship(lazy="joined")
+    approved_by: Mapped[Optional[User]] = relationship()
 
 
 class Acknowledgement(Base):
@@ -358,6 +358,8 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_subject", "subject_type", "subject_id", "kind", "status"),
         Index("ix_tasks_inbox", "service_id", "status", "due"),
+        # The inbox's two halves (mine, and my services' unassigned pool) and escalation.
+        Index("ix_tasks_open", "status", "assignee_id", "service_id", "due"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

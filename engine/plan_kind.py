@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import plans, reviews
-from .models import Acknowledgement, DailyRecord, Plan, PlanVersion, User
+from .models import Acknowledgement, DailyRecord, Plan, PlanVersion, User, user_services
 from .subjects import EffectContext, SubjectKind, register
 
 
@@ -171,12 +171,15 @@ def _restore_support(ctx: EffectContext) -> None:
 
 
 def _key_worker_id(session: Session, plan: Plan) -> Optional[int]:
+    """The key worker named by the version in force, if active and in the plan's service."""
     version = plans.current_version(session, plan)
     name = version.content.get("key_worker") if version else None
     if not name:
         return None
-    user = session.scalar(select(User).where(User.username == name, User.active.is_(True)))
-    return user.id if user and plan.service.name in user.service_names else None
+    return session.scalar(
+        select(User.id).join(user_services, user_services.c.user_id == User.id)
+        .where(User.username == name, User.active.is_(True),
+               user_services.c.service_id == plan.service_id))
 
 
 PLAN_KIND = register(SubjectKind(

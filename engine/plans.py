@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from .access import Actor
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .models import Acknowledgement, DraftEditor, Person, Plan, PlanVersion, Service, User
-from .uow import lock, unit_of_work
+from .uow import lock, transaction_cache, unit_of_work
 
 WORKFLOW = "support_plan"
 EMPTY_CONTENT: dict[str, Any] = {
@@ -35,10 +35,15 @@ def content_of(plan: Plan, session: Session) -> dict[str, Any]:
 
 
 def current_version(session: Session, plan: Plan) -> Optional[PlanVersion]:
+    """The approved version in force, read once per transaction (versions never change)."""
     if plan.current_version is None:
         return None
-    return session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id,
-                                                    PlanVersion.number == plan.current_version))
+    cache = transaction_cache(session)
+    key = ("plan_version", plan.id, plan.current_version)
+    if key not in cache:
+        cache[key] = session.scalar(select(PlanVersion).where(
+            PlanVersion.plan_id == plan.id, PlanVersion.number == plan.current_version))
+    return cache[key]
 
 
 def versions(session: Session, plan: Plan) -> list[PlanVersion]:

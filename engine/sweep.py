@@ -3,11 +3,11 @@
 Run by `strengthwise tick`, by the scheduler inside `serve`, or by the dedicated `strengthwise
 scheduler` process. Due timers are claimed a batch at a time in one transaction: on PostgreSQL
 with FOR UPDATE SKIP LOCKED, so concurrent sweeps take disjoint batches; on SQLite the
-transaction's IMMEDIATE write lock serialises sweeps. Each timer fires inside a savepoint, so one
-failure cannot undo the others, and its row is marked in the same transaction that moved the
-subject: a sweep killed half way leaves whole plans moved or untouched, and the next sweep
-finishes the work. A timer set for a version of the subject that has since moved on is stale
-and does nothing, so a duplicate never fires twice.
+transaction's IMMEDIATE write lock serialises sweeps. A batch that hits an unexpected error is
+redone with a savepoint per timer, so one failure cannot undo the others. A timer's row is marked
+in the same transaction that moved the subject: a sweep killed half way leaves whole plans moved
+or untouched, and the next sweep finishes the work. A timer set for a version of the subject
+that has since moved on is stale and does nothing, so a duplicate never fires twice.
 """
 from __future__ import annotations
 
@@ -21,10 +21,9 @@ from sqlalchemy.orm import Session, lazyload
 from .access import Actor
 from .clock import FixedClock
 from .db import begin_write
-from .errors import EngineError
+from .errors import Conflict, EngineError, NotFound
 from .models import Task, Timer
 from .tasks import OPEN_STATUSES, escalate
-from .uow import lock
 from .workflow import Engine
 
 
@@ -68,14 +67,10 @@ def sweep(engine: Engine, session: Session, now: datetime | None = None, batch_s
     at_now = Engine(engine.registry, FixedClock(now))
     report = SweepReport(now=now)
     while True:
-        begin_write(session)
         try:
-            results = [_fire_timer(at_now, session, timer, now)
-                       for timer in _claim_due(session, now, batch_size)]
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            results = _run_batch(at_now, session, now, batch_size, guarded=False)
+        except Exception:  # noqa: BLE001  something unexpected: redo the batch one by one
+            results = _run_batch(at_now, session, now, batch_size, guarded=True)
         report.timers += results
         for result in results if on_result else ():
             on_result(result)
@@ -85,6 +80,22 @@ def sweep(engine: Engine, session: Session, now: datetime | None = None, batch_s
     return report
 
 
+def _run_batch(engine: Engine, session: Session, now: datetime, batch_size: int,
+               guarded: bool) -> list[TimerResult]:
+    """Claim and fire one batch in one transaction. Unguarded, an unexpected error undoes the
+    whole batch (the caller retries it guarded); guarded, each timer fires in a savepoint so
+    a failing one is marked failed and the others still fire."""
+    begin_write(session)
+    try:
+        results = [_fire_timer(engine, session, timer, now, guarded)
+                   for timer in _claim_due(session, now, batch_size)]
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return results
+
+
 def _claim_due(session: Session, now: datetime, batch_size: int) -> list[Timer]:
     return list(session.scalars(
         select(Timer).where(Timer.status == "pending", Timer.due_at <= now)
@@ -92,25 +103,28 @@ def _claim_due(session: Session, now: datetime, batch_size: int) -> list[Timer]:
         .with_for_update(skip_locked=True)))
 
 
-def _fire_timer(engine: Engine, session: Session, timer: Timer, now: datetime) -> TimerResult:
+def _fire_timer(engine: Engine, session: Session, timer: Timer, now: datetime,
+                guarded: bool) -> TimerResult:
     result = TimerResult(timer.id, timer.workflow, timer.subject_type, timer.subject_id,
                          timer.transition, "advanced")
-    model = engine.registry.workflow(timer.workflow).kind.model
-    savepoint = session.begin_nested()
+    savepoint = session.begin_nested() if guarded else None
     try:
-        subject = lock(session, model, timer.subject_id)
-        if subject is None or subject.lock_version != timer.subject_version:
-            result.outcome, result.detail = "stale", "the subject has moved on since it was set"
-        else:
-            fired = engine.fire_in_transaction(session, model, timer.subject_id,
-                                               timer.transition, Actor.system(), version=None)
-            result.detail = f"{fired.event.document()['from']} → {subject.state}"
+        model = engine.registry.workflow(timer.workflow).kind.model
+        # The timer's version is the optimistic check: a subject that moved on since the
+        # timer was set is stale, and firing it again would be a duplicate.
+        fired = engine.fire_in_transaction(session, model, timer.subject_id, timer.transition,
+                                           Actor.system(), version=timer.subject_version)
+        result.detail = f"{fired.event.document()['from']} → {fired.subject.state}"
+    except (Conflict, NotFound):
+        result.outcome, result.detail = "stale", "the subject has moved on since it was set"
     except EngineError as refusal:  # audited (blocked, denied); the audit event is kept
         result.outcome, result.detail = "blocked", refusal.message
-    except Exception as error:  # noqa: BLE001  a bug must not stop the other timers
+    except Exception as error:  # noqa: BLE001
+        if savepoint is None:
+            raise
         savepoint.rollback()
         result.outcome, result.detail = "failed", f"{type(error).__name__}: {error}"
-    if savepoint.is_active:
+    if savepoint is not None and savepoint.is_active:
         savepoint.commit()
     timer.status = {"advanced": "fired"}.get(result.outcome, result.outcome)
     timer.fired_at, timer.result = now, f"{result.outcome}: {result.detail}".rstrip(": ")

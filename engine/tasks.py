@@ -88,12 +88,14 @@ def open_tasks_for(session: Session, subject_type: str, subject_id: int) -> list
 INBOX_LIMIT = 200
 
 
-def inbox_query(actor: Actor, status: str | None = None, scope: str | None = None):
-    """The actor's inbox, overdue (earliest due) first.
+def inbox_queries(actor: Actor, status: str | None = None, scope: str | None = None) -> list:
+    """The queries whose tasks make up the actor's inbox.
 
     `scope="mine"`: tasks assigned to the actor. `scope="service"`: unassigned tasks in the
-    actor's services for their role (auditors and admins see every task there). Neither: both.
-    `status` narrows to one status; by default the open and claimed tasks.
+    actor's services for their role (auditors and admins see every task there). Neither: both,
+    as two queries rather than one OR, so each uses the (status, assignee, service, due) index
+    instead of scanning every unassigned task in history. `status` narrows to one status; by
+    default the open and claimed tasks.
     """
     statuses = (status,) if status else OPEN_STATUSES
     services = select(Service.id).where(Service.name.in_(actor.services))
@@ -103,14 +105,20 @@ def inbox_query(actor: Actor, status: str | None = None, scope: str | None = Non
     else:
         pool = and_(Task.assignee_id.is_(None), Task.service_id.in_(services),
                     or_(Task.role.is_(None), Task.role == actor.role))
-    where = {"mine": mine, "service": pool}.get(scope, or_(mine, pool))
-    return (select(Task).where(Task.status.in_(statuses), where)
-            .order_by(Task.due.is_(None), Task.due, Task.id))
+    wanted = {"mine": [mine], "service": [pool]}.get(scope, [mine, pool])
+    return [select(Task).where(Task.status.in_(statuses), where).order_by(*INBOX_ORDER)
+            for where in wanted]
+
+
+INBOX_ORDER = (Task.due.is_(None), Task.due, Task.id)
 
 
 def inbox(session: Session, actor: Actor, status: str | None = None, scope: str | None = None,
           limit: int = INBOX_LIMIT) -> list[Task]:
-    return list(session.scalars(inbox_query(actor, status, scope).limit(limit)))
+    """The actor's inbox, overdue (earliest due) first, at most `limit` tasks."""
+    found = {task.id: task for query in inbox_queries(actor, status, scope)
+             for task in session.scalars(query.limit(limit))}
+    return sorted(found.values(), key=lambda t: (t.due is None, t.due or date.min, t.id))[:limit]
 
 
 def claim(session: Session, actor: Actor, task_id: int) -> Task:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from .db import begin_write
 
@@ -29,7 +29,21 @@ def lock(session: Session, model: type[T], ident: int) -> T | None:
 
     Only the row itself: related records load when (and if) they are used.
     """
+    options = [lazyload("*")]
+    if hasattr(model, "service_id"):  # every workflow subject: scope checks need its service
+        options.append(joinedload(model.service, innerjoin=True))
     return session.execute(
         select(model).where(model.id == ident).with_for_update(of=model)
-        .options(lazyload("*")).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+        .options(*options).execution_options(populate_existing=True)
+    ).unique().scalar_one_or_none()
+
+
+def transaction_cache(session: Session) -> dict:
+    """A dict that lives as long as the session's current transaction (cleared at its end)."""
+    return session.info.setdefault("transaction_cache", {})
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_transaction_cache(session: Session, *_args) -> None:
+    session.info.pop("transaction_cache", None)

@@ -228,3 +228,21 @@ def test_revising_opens_a_new_draft_while_the_approved_version_stays_in_force(ap
     assert [v["number"] for v in versions] == [1]
     assert api.as_("sam").post(f"/plans/{plan['id']}/records", daily_record(
         day="2027-01-12")).status == 201
+
+
+def test_a_timer_that_cannot_fire_fails_alone_and_the_others_still_fire(api, app):
+    from engine.models import Timer as TimerRow
+    plan = active_plan(api)
+    with app.app_context():
+        db.session.add(TimerRow(workflow="retired_workflow", subject_type="plan",
+                                subject_id=plan["id"], transition="start_review",
+                                due_at=at("2027-01-01T00:00"), status="pending",
+                                created_at=at("2026-11-20T09:00"), subject_version=1))
+        db.session.commit()
+        db.session.remove()
+    report = tick(app, "2027-01-12T00:00")
+    assert sorted(r.outcome for r in report.timers) == ["advanced", "failed"]
+    failed = next(r for r in report.timers if r.outcome == "failed")
+    assert "retired_workflow" in failed.detail
+    assert api.as_("sam").get(f"/plans/{plan['id']}").json["state"] == "review_due"
+    assert tick(app, "2027-01-12T00:00").timers == []
