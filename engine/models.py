@@ -40,7 +40,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
-    services: Mapped[list[Service]] = relationship(secondary=user_services, lazy="selectin",
+    # Loaded when asked for (an Actor needs them; an author shown on a page does not).
+    services: Mapped[list[Service]] = relationship(secondary=user_services,
                                                    order_by=Service.name)
 
     @property

@@ -6,7 +6,7 @@ import copy
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .access import Actor
@@ -75,10 +75,15 @@ def next_review_on(session: Session, plan: Plan) -> Optional[date]:
 
 
 def editors_of(session: Session, plan: Plan) -> list[str]:
-    return list(session.scalars(
-        select(User.username).join(DraftEditor, DraftEditor.user_id == User.id)
-        .where(DraftEditor.plan_id == plan.id, DraftEditor.draft_number == plan.draft_number)
-        .order_by(DraftEditor.first_edit_at, User.username)))
+    """Who authored or edited the plan's current draft round, in the order they first did."""
+    return list(session.scalars(_EDITORS, {"plan_id": plan.id,
+                                           "draft_number": plan.draft_number}))
+
+
+_EDITORS = (select(User.username).join(DraftEditor, DraftEditor.user_id == User.id)
+            .where(DraftEditor.plan_id == bindparam("plan_id"),
+                   DraftEditor.draft_number == bindparam("draft_number"))
+            .order_by(DraftEditor.first_edit_at, User.username))
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator, TypeVar
+from typing import Any, Iterator, TypeVar
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from .db import begin_write
@@ -29,13 +29,18 @@ def lock(session: Session, model: type[T], ident: int) -> T | None:
 
     Only the row itself: related records load when (and if) they are used.
     """
-    options = [lazyload("*")]
-    if hasattr(model, "service_id"):  # every workflow subject: scope checks need its service
-        options.append(joinedload(model.service, innerjoin=True))
-    return session.execute(
-        select(model).where(model.id == ident).with_for_update(of=model)
-        .options(*options).execution_options(populate_existing=True)
-    ).unique().scalar_one_or_none()
+    statement = _LOCKS.get(model)
+    if statement is None:  # built once per model: building a statement costs more than running it
+        options = [lazyload("*")]
+        if hasattr(model, "service_id"):  # every workflow subject: scope checks need its service
+            options.append(joinedload(model.service, innerjoin=True))
+        statement = _LOCKS[model] = (
+            select(model).where(model.id == bindparam("ident")).with_for_update(of=model)
+            .options(*options).execution_options(populate_existing=True))
+    return session.execute(statement, {"ident": ident}).unique().scalar_one_or_none()
+
+
+_LOCKS: dict[type, Any] = {}
 
 
 def transaction_cache(session: Session) -> dict:

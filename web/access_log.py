@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, g, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from engine.access import Actor
 from engine.access_log import record_read
@@ -47,6 +48,6 @@ def _reader() -> Actor | None:
 
 def _person_of(args: dict) -> tuple[int | None, int | None]:
     if "plan_id" in args:
-        plan = db.session.get(Plan, args["plan_id"])
-        return (plan.person_id if plan else None), args["plan_id"]
+        person_id = db.session.scalar(select(Plan.person_id).where(Plan.id == args["plan_id"]))
+        return person_id, args["plan_id"]
     return args["person_id"], None
