@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from .access import Actor
@@ -207,21 +207,26 @@ def recording_quality(session: Session, service_id: int, today: date, window_day
     """Daily records dated in the last `window_days` days (today included): how many, how many
     raised no language flag, and the flagged terms most records were flagged for."""
     since = today - timedelta(days=window_days - 1)
+    in_window = (Plan.service_id == service_id, DailyRecord.date >= since,
+                 DailyRecord.date <= today)
+    records = session.scalar(select(func.count()).select_from(DailyRecord)
+                             .join(Plan, DailyRecord.plan_id == Plan.id).where(*in_window))
+    # Only the flagged records are read and parsed: most records have no flags ('[]').
     flag_lists = session.scalars(
         select(DailyRecord.language_flags).join(Plan, DailyRecord.plan_id == Plan.id)
-        .where(Plan.service_id == service_id, DailyRecord.date >= since,
-               DailyRecord.date <= today)).all()
+        .where(*in_window, cast(DailyRecord.language_flags, String) != "[]")).all()
     terms: Counter[str] = Counter()
     categories: dict[str, str] = {}
     for flags in flag_lists:
         for flag in {flag["term"]: flag for flag in flags or []}.values():
             terms[flag["term"]] += 1
             categories[flag["term"]] = flag.get("category", "")
-    clean = sum(1 for flags in flag_lists if not flags)
+    flagged = sum(1 for flags in flag_lists if flags)
+    clean = records - flagged
     ranked = sorted(terms.items(), key=lambda item: (-item[1], item[0]))[:top]
     return {"from": since.isoformat(), "to": today.isoformat(), "window_days": window_days,
-            "records": len(flag_lists), "clean": clean, "flagged": len(flag_lists) - clean,
-            "clean_share": _share(clean, len(flag_lists)),
+            "records": records, "clean": clean, "flagged": flagged,
+            "clean_share": _share(clean, records),
             "top_terms": [{"term": term, "category": categories[term], "records": count}
                           for term, count in ranked]}
 
@@ -306,15 +311,17 @@ def _in_review_past_task_due(session: Session, service_id: int,
 
 
 def _review_date_passed(session: Session, service_id: int, today: date) -> list[dict[str, Any]]:
+    # Only the one date is read out of each version's content, in the database.
+    version_date = PlanVersion.content["next_review_date"].as_string()
     rows = session.execute(
-        select(Plan.id, Person.name, Plan._state, Plan.next_review_on, PlanVersion.content)
+        select(Plan.id, Person.name, Plan._state, Plan.next_review_on, version_date)
         .join(Person, Plan.person_id == Person.id)
         .outerjoin(PlanVersion, (PlanVersion.plan_id == Plan.id)
                    & (PlanVersion.number == Plan.current_version))
         .where(Plan.service_id == service_id, Plan._state.in_(AWAITING_REVIEW))).all()
     overdue = []
-    for plan_id, person, state, next_review_on, content in rows:
-        due = next_review_on or _content_date(content, "next_review_date")
+    for plan_id, person, state, next_review_on, version_due in rows:
+        due = next_review_on or (date.fromisoformat(version_due) if version_due else None)
         if due is not None and due < today:
             overdue.append(_overdue(plan_id, person, state, due, today,
                                     "the review date has passed and no review has started"))
@@ -347,11 +354,6 @@ def _fell_due_on(cycle: ReviewCycle, timers: list[Timer], zone: ZoneInfo) -> dat
     if not scheduled:
         return opened_on
     return min(opened_on, scheduled[-1].due_at.astimezone(zone).date())
-
-
-def _content_date(content: Optional[dict[str, Any]], key: str) -> Optional[date]:
-    value = (content or {}).get(key)
-    return date.fromisoformat(value) if value else None
 
 
 def _year_before(today: date) -> date:
