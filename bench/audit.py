@@ -1,83 +1,72 @@
-"""The audit trail and the governance report at size: `audit verify` over 1,000,000 hash-chained
-events (target ≥ 100,000 events/s), and the governance report of one service with 10,000 plans
-and 200,000 daily records (target ≤ 500 ms), on SQLite and, when a server answers, PostgreSQL.
+"""The audit trail and the governance report at size: `verify_chain` over 1,000,000 hash-chained
+events on file-backed SQLite, and one `strengthwise audit verify` run over them (target ≥ 100,000
+events/s); the governance report of one service with 10,000 plans and 200,000 daily records
+(target ≤ 500 ms) on SQLite and, when a server answers, PostgreSQL.
 
 Every event is written as engine.audit.append writes it: the body is canonical() of the content
-(the previous event's hash included) and the hash is event_hash(body); the bench checks a sample
-of that before timing, and verify_chain checks all of it. When verify misses its target, the same
-run takes it apart on the first PROFILE_EVENTS events: the cost of each step per event, a
-cProfile of verify_chain, and measured prototypes of faster walks. When the report misses, it
-shows which sections dominate, their query plans, the share of Python's garbage collector, and
-measured rewrites and indexes (on the scratch databases only). Nothing here changes the engine.
-
-STRENGTHWISE_BENCH_AUDIT_EVENTS sets a smaller trail for a quick look (the target is for 1M).
+(the previous event's hash included) and the hash is event_hash(body).
 """
 from __future__ import annotations
 
-import cProfile
-import functools
 import gc
-import hashlib
-import io
 import itertools
 import json
-import multiprocessing
 import os
-import pstats
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
 import time
-from contextlib import ExitStack, closing, contextmanager
-from collections import Counter
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
-from sqlalchemy import event, func, insert, select, text, update
+from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
-import engine.audit as audit
 import engine.governance as governance
+from engine import load_registry, load_settings
 from engine.audit import GENESIS, HASHED_FIELDS, PROJECTED, canonical, event_hash, verify_chain
+from engine.clock import as_utc
 from engine.definitions import Registry
-from engine.governance import (ReportPolicy, blocking_rules, governance_report, outcome_progress,
-                               overdue_reviews, plans_by_state, recording_quality,
-                               review_timeliness, staff_practice, task_figures)
+from engine.governance import ReportPolicy, governance_report
 from engine.models import (AuditEvent, AuditHead, Competency, DailyRecord, Person, Plan,
                            PlanVersion, Review, ReviewCycle, Service, Supervision, Task, Timer,
                            User, user_services)
 from web.extensions import db
 
-from .common import (NOW, SERVICE, PostgresScratch, SQLiteScratch, app_on, judge, machine,
-                     plan_content, postgres_server, require, scratch_dir, settle)
+from .common import (NOW, SERVICE, PostgresScratch, SQLiteScratch, app_on, insert_rows, judge,
+                     machine, measure, plan_content, postgres_server, require, scratch_dir,
+                     settle, sqlite_url, sync_sequences)
 
-EVENTS = int(os.environ.get("STRENGTHWISE_BENCH_AUDIT_EVENTS", 1_000_000))
+EVENTS = 1_000_000
 MIN_RATE = 100_000.0             # events verified per second
-CHUNK = 20_000                   # events per executemany INSERT and per transaction
+CHUNK = 20_000                   # events per transaction while seeding
 SERVICES = 20                    # in the verify trail
-PROFILE_EVENTS = min(100_000, EVENTS)
 PLANS, RECORDS = 10_000, 200_000
 STAFF = 120                      # active key workers of the governance service
 REPORT_MS = 500.0
 RUNS = 5                         # warm governance reports, after one cold
 TODAY = NOW.date()               # 2026-11-20, the service's date at NOW in London
 ZONE = ZoneInfo("Europe/London")
-# Indexes tried on the scratch governance databases only (never in the migrations).
-TRIAL_INDEXES = {
-    "audit_events (service, outcome, transition, at)":
-        "CREATE INDEX ix_bench_audit_service ON audit_events (service, outcome, transition, at)",
-    "daily_records (plan_id, date) WHERE flagged":
-        "CREATE INDEX ix_bench_daily_records_flagged ON daily_records (plan_id, date) "
-        "WHERE CAST(language_flags AS TEXT) != '[]'",
-}
-# A record with language flags; the same text as the partial index's, so the planners match.
-FLAGGED = text("CAST(daily_records.language_flags AS TEXT) != '[]'")
+# The sections of governance_report, each timed inside the warm reports.
+SECTIONS = ("plans_by_state", "review_timeliness", "overdue_reviews", "task_figures",
+            "blocking_rules", "recording_quality", "outcome_progress", "staff_practice")
+REPORT_KEYS = ("service", "as_of", "plans_by_state", "review_timeliness", "overdue_reviews",
+               "tasks", "blocking_rules", "recording_quality", "outcome_progress",
+               "staff_practice")
+
+
+def main() -> None:
+    """Time verify over the big trail, then the governance report on each backend."""
+    print(f"audit: {machine()}")
+    moves = Moves(load_registry(load_settings()))
+    with scratch_dir() as directory:
+        bench_verify(directory / "trail.db", moves)
+    bench_governance(moves)
 
 
 # --- audit events as the engine writes them --------------------------------------------------
@@ -120,13 +109,16 @@ class Moves:
         self.registry, self.rng = registry, random.Random(seed)
 
     def pack(self, workflow: str) -> str:
+        """The label of the rule pack the workflow's events name."""
         return self.registry.pack_for(self.registry.workflow(workflow)).label
 
     def rules(self, workflow: str, transition: str) -> list[Any]:
+        """The rules checked before the transition."""
         definition = self.registry.workflow(workflow)
         return self.registry.rules_for(definition, definition.transitions[transition])
 
     def passed(self, workflow: str, transition: str) -> tuple[dict[str, Any], ...]:
+        """The verdict list of an attempt every rule passed."""
         return tuple({"rule": rule.id, "text": rule.text, "passed": True, "detail": None}
                      for rule in self.rules(workflow, transition))
 
@@ -144,6 +136,7 @@ class Moves:
 
     def move(self, workflow: str, transition: str, source: str, role: str,
              outcome: str = "advanced", **extra: Any) -> Move:
+        """The attempt, with the verdict lists its outcome carries."""
         definition = self.registry.workflow(workflow)
         dest = definition.transitions[transition].dest
         verdicts = ((self.passed(workflow, transition),) if outcome == "advanced"
@@ -198,8 +191,9 @@ class Chain:
         self.seq, self.head = 0, GENESIS
 
     def row(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The next event's row: its canonical body, hashed, and the projected columns."""
         self.seq += 1
-        content = {**fields, "seq": self.seq, "prev_hash": self.head}
+        content = {**fields, "seq": self.seq, "prev_hash": self.head, "at": as_utc(fields["at"])}
         body = canonical(content)
         digest = event_hash(body)
         row = {"seq": self.seq, "prev_hash": self.head, "hash": digest, "body": body,
@@ -208,6 +202,7 @@ class Chain:
         return row
 
     def move_head(self, connection: Connection) -> None:
+        """Point audit_head at the last event."""
         table = AuditHead.__table__
         connection.execute(update(table).where(table.c.id == 1)
                            .values(seq=self.seq, hash=self.head))
@@ -216,78 +211,40 @@ class Chain:
 def trail_fields(moves: Moves, count: int, seed: int = 2026) -> Iterator[dict[str, Any]]:
     """`count` attempts across SERVICES services over about three years, oldest first."""
     rng = random.Random(seed)
-    mix = moves.trail_mix()
-    kinds, weights = [move for move, _ in mix], [weight for _, weight in mix]
+    kinds, weights = zip(*moves.trail_mix(), strict=True)
     packs = {move.workflow: moves.pack(move.workflow) for move in kinds}
     at = NOW - timedelta(days=3 * 365)
-    done = 0
-    while done < count:
-        batch = min(CHUNK, count - done)
-        for move in rng.choices(kinds, weights, k=batch):
+    for done in range(0, count, CHUNK):
+        for move in rng.choices(kinds, weights, k=min(CHUNK, count - done)):
             at += timedelta(seconds=rng.randint(1, 170), microseconds=rng.randint(0, 999_999))
             service = rng.randint(1, SERVICES)
             actor = {"manager": f"manager-{service:02d}", "system": "system",
                      "staff": f"staff-{service:02d}-{rng.randint(1, 40)}"}[move.role]
             yield fields_of(move, rng, at, actor, rng.randint(1, 60_000),
                             f"service-{service:02d}", packs[move.workflow])
-        done += batch
 
 
 def check_rows_like_append(rows: list[dict[str, Any]]) -> None:
-    """The bench's rows are what append writes: canonical bodies of HASHED_FIELDS, hashed."""
+    """The rows are what append writes: canonical bodies of HASHED_FIELDS, hashed."""
     for row in rows:
         content = json.loads(row["body"])
-        require(tuple(sorted(content)) == tuple(sorted(HASHED_FIELDS)),
+        require(sorted(content) == sorted(HASHED_FIELDS),
                 f"event {row['seq']} has fields {sorted(content)}")
         require(row["body"] == canonical(content), f"event {row['seq']} is not canonical")
         require(event_hash(row["body"]) == row["hash"], f"event {row['seq']} hash")
 
 
-def insert_events(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        connection.execute(insert(AuditEvent.__table__), rows[start:start + CHUNK])
-
-
 # --- part 1: audit verify --------------------------------------------------------------------
 
-@dataclass
-class Seeded:
-    seconds: float
-    hashing: float
-    size: int
-
-
-def seed_trail(app: Flask, path: Path, moves: Moves) -> Seeded:
-    """EVENTS valid events, CHUNK per transaction, and the head on the last."""
-    chain, hashing, started = Chain(), 0.0, time.perf_counter()
-    fields = trail_fields(moves, EVENTS)
-    with app.app_context():
-        while chain.seq < EVENTS:
-            tick = time.perf_counter()
-            rows = [chain.row(item) for item in itertools.islice(fields, CHUNK)]
-            hashing += time.perf_counter() - tick
-            if chain.seq == len(rows):
-                check_rows_like_append(rows[:200])
-            with db.engine.begin() as connection:
-                insert_events(connection, rows)
-        with db.engine.begin() as connection:
-            chain.move_head(connection)
-        db.engine.dispose()
-    size = sum(part.stat().st_size for part in path.parent.glob(path.name + "*"))
-    return Seeded(time.perf_counter() - started, hashing, size)
-
-
-def bench_verify(directory: Path, moves: Moves) -> None:
-    path = directory / "trail.db"
-    url = f"sqlite:///{path}"
-    with app_on(url) as app:
-        seeded = seed_trail(app, path, moves)
+def bench_verify(path: Path, moves: Moves) -> None:
+    """Seed EVENTS events at `path`, then time verify_chain in process and the CLI."""
+    url = sqlite_url(path)
     print(f"audit verify: {EVENTS:,} valid hash-chained events in {SERVICES} services, "
-          "file-backed SQLite (WAL, synchronous=NORMAL), page cache warm")
-    print(f"  seeded in {seeded.seconds:.1f} s ({seeded.hashing:.1f} s building canonical "
-          f"bodies and hashes, {EVENTS / seeded.seconds:,.0f} events/s; "
-          f"database {seeded.size / 2**30:.2f} GiB, mean body "
-          f"{mean_body(path):,.0f} bytes)")
+          "file-backed SQLite (WAL, synchronous=NORMAL)")
+    with app_on(url) as app, app.app_context():
+        seconds = seed_trail(moves)
+    size = sum(part.stat().st_size for part in path.parent.glob(path.name + "*"))
+    print(f"  seeded in {seconds:.1f} s, database {size / 2**30:.2f} GiB")
     with app_on(url) as app, app.app_context():
         started = time.perf_counter()
         report = verify_chain(db.session)
@@ -295,30 +252,34 @@ def bench_verify(directory: Path, moves: Moves) -> None:
         db.session.remove()
     require(report.ok, f"verify_chain failed: {report}")
     require(report.checked == EVENTS, f"verify_chain checked {report.checked} of {EVENTS}")
-    rate = EVENTS / seconds
     print(f"  verify_chain (in process, app context, db.session): {report.checked:,} checked, "
-          f"ok={report.ok}, {seconds:.2f} s, {1e6 / rate:.2f} µs/event")
-    print("  " + judge("verify rate", rate, MIN_RATE, " events/s", at_least=True))
-    cli_seconds, output = run_cli_verify(url)
-    print(f"  `strengthwise audit verify` subprocess: {cli_seconds:.2f} s wall "
-          f"({EVENTS / cli_seconds:,.0f} events/s, interpreter and app start included): "
-          f"{output}")
-    if rate < MIN_RATE:
-        with app_on(url) as app, app.app_context():
-            analyse_verify(app, path, seconds)
-            db.session.remove()
-    with app_on(url) as app, app.app_context():
-        trail_sections(app)
-        db.session.remove()
+          f"ok, {seconds:.2f} s")
+    print("  " + judge("verify_chain rate", EVENTS / seconds, MIN_RATE, " events/s",
+                       at_least=True))
+    seconds, output = run_cli_verify(url)
+    print(f"  `strengthwise audit verify` subprocess (interpreter and app start included): "
+          f"{seconds:.2f} s, {output!r}")
+    print("  " + judge("audit verify rate", EVENTS / seconds, MIN_RATE, " events/s",
+                       at_least=True))
 
 
-def mean_body(path: Path) -> float:
-    with closing(sqlite3.connect(path)) as connection:
-        return connection.execute("SELECT avg(length(body)) FROM audit_events "
-                                  "WHERE seq <= 100000").fetchone()[0]
+def seed_trail(moves: Moves) -> float:
+    """EVENTS valid events, CHUNK per transaction, and the head on the last; the seconds."""
+    chain, started = Chain(), time.perf_counter()
+    fields = trail_fields(moves, EVENTS)
+    while chain.seq < EVENTS:
+        rows = [chain.row(item) for item in itertools.islice(fields, CHUNK)]
+        if rows[0]["seq"] == 1:
+            check_rows_like_append(rows[:200])
+        with db.engine.begin() as connection:
+            insert_rows(connection, AuditEvent.__table__, rows)
+    with db.engine.begin() as connection:
+        chain.move_head(connection)
+    return time.perf_counter() - started
 
 
 def run_cli_verify(url: str) -> tuple[float, str]:
+    """Run `strengthwise audit verify` on `url`: its wall-clock seconds and what it printed."""
     executable = Path(sys.executable).with_name("strengthwise")
     command = [str(executable)] if executable.exists() else [sys.executable, "-m", "web.cli"]
     started = time.perf_counter()
@@ -332,347 +293,16 @@ def run_cli_verify(url: str) -> tuple[float, str]:
     return seconds, done.stdout.strip()
 
 
-# --- where verify's time goes, and what would make it faster ---------------------------------
-
-_COLUMNS = ["seq", "prev_hash", "hash", "body", *PROJECTED.values()]
-_RAW_SQL = (f"SELECT {', '.join(_COLUMNS)} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
-_HASH_SQL = "SELECT seq, prev_hash, hash, body FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?"
-
-
-def _limited_rows(limit: int) -> Callable[..., Iterator[Any]]:
-    original = audit._rows_in_order
-
-    def rows(session: Any, batch: int) -> Iterator[Any]:
-        return itertools.islice(original(session, batch), limit)
-    return rows
-
-
-@contextmanager
-def first_events(limit: int) -> Iterator[None]:
-    """verify_chain walks only the first `limit` events (its head check then fails, as it
-    should: that is not timed apart)."""
-    original = audit._rows_in_order
-    audit._rows_in_order = _limited_rows(limit)
-    try:
-        yield
-    finally:
-        audit._rows_in_order = original
-
-
-def timed(call: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = call()
-    return time.perf_counter() - started, result
-
-
-def analyse_verify(app: Flask, path: Path, full_seconds: float) -> None:
-    n = PROFILE_EVENTS
-    print(f"  verify misses: taken apart on the first {n:,} events (µs per event)")
-    session = db.session
-    with first_events(n):
-        report = verify_chain(session)
-        base = best(lambda: verify_chain(session))
-    require(report.checked == n, f"the limited walk checked {report.checked}")
-    print(f"    verify_chain on {n:,}: {us(base, n)} µs/event, best of 2 "
-          f"({n / base:,.0f}/s; the full walk {us(full_seconds, EVENTS)} µs/event)")
-    breakdown(session, path, n)
-    profile(session, n)
-    options(session, path, n, base)
-
-
-def us(seconds: float, n: int) -> str:
-    return f"{1e6 * seconds / n:.2f}"
-
-
-def breakdown(session: Any, path: Path, n: int) -> None:
-    """Each step of the walk timed alone over the same events, results discarded as the walk
-    discards them (keeping 100,000 parsed bodies alive would time the garbage collector)."""
-    fetch, rows = timed(lambda: list(itertools.islice(audit._rows_in_order(session, 5000), n)))
-    with closing(sqlite3.connect(path)) as raw:
-        raw_fetch = timed(lambda: sum(1 for _ in raw_walk(raw, _RAW_SQL, n, 5000)))[0]
-    bodies = [row.body for row in rows]
-    sha = timed(lambda: each(event_hash, bodies))[0]
-    sha_bytes = timed(lambda: each(lambda body: hashlib.sha256(body.encode()).digest(),
-                                   bodies))[0]
-    loads = timed(lambda: each(json.loads, bodies))[0]
-    disagreement = timed(lambda: each(audit._disagreement, rows))[0]
-    encode_at = timed(lambda: each(lambda row: audit._encode(row.at), rows))[0]
-    getattrs = timed(lambda: each(lambda row: [getattr(row, column)
-                                               for column in PROJECTED.values()], rows))[0]
-    chain = timed(lambda: chain_only(rows))[0]
-    print(f"    fetch, session.execute(select(16 columns)) in batches of 5,000: "
-          f"{us(fetch, n)}  (a raw sqlite3 cursor, same SQL: {us(raw_fetch, n)})")
-    print(f"    sha256, event_hash(body): {us(sha, n)}  (digest() of the encoded bytes "
-          f"{us(sha_bytes, n)})")
-    print(f"    _disagreement(row): {us(disagreement, n)}, of which json.loads(body) "
-          f"{us(loads, n)} (orjson.loads: {orjson_loads_us(bodies)}), the rest column "
-          f"comparisons: 12 getattr on the Row {us(getattrs, n)}, _encode(at) "
-          f"{us(encode_at, n)}")
-    print(f"    seq / prev_hash chain steps: {us(chain, n)}")
-
-
-def each(call: Callable[[Any], Any], items: Iterable[Any]) -> None:
-    for item in items:
-        call(item)
-
-
-def compare_parsed(row: Any, content: dict[str, Any]) -> bool:
-    """_disagreement after its json.loads."""
-    if content.get("seq") != row.seq or content.get("prev_hash") != row.prev_hash:
-        return False
-    for field, column in PROJECTED.items():
-        value = getattr(row, column)
-        if field == "at":
-            value = audit._encode(value)
-        if content.get(field) != value:
-            return False
-    return True
-
-
-def chain_only(rows: list[Any]) -> int:
-    expected, prev = 1, GENESIS
-    for row in rows:
-        if row.seq != expected or row.prev_hash != prev:
-            raise RuntimeError("broken")
-        prev, expected = row.hash, expected + 1
-    return expected
-
-
-def orjson_loads_us(bodies: list[str]) -> str:
-    try:
-        import orjson
-    except ImportError:
-        return "not installed"
-    seconds = timed(lambda: each(orjson.loads, bodies))[0]
-    return us(seconds, len(bodies))
-
-
-def profile(session: Any, n: int) -> None:
-    profiler = cProfile.Profile()
-    with first_events(n):
-        profiler.runcall(verify_chain, session)
-    stats = pstats.Stats(profiler, stream=io.StringIO())
-    total = stats.total_tt
-    rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:10]
-    print(f"    cProfile of verify_chain on {n:,} (profiled: {us(total, n)} µs/event), "
-          "top functions by own time, µs/event:")
-    for (filename, line, name), (_, calls, own, cumulative, _) in rows:
-        where = f"{Path(filename).name}:{line}" if line else filename
-        print(f"      {us(own, n):>6} own {us(cumulative, n):>6} cum  {calls:>9,} calls  "
-              f"{name} ({where})")
-
-
-# Prototypes: each walks the same first events and raises on the first problem.
-
-def raw_walk(connection: sqlite3.Connection, sql: str, limit: int, batch: int,
-             after: int = 0) -> Iterator[tuple]:
-    last, seen = after, 0
-    while seen < limit:
-        rows = connection.execute(sql, (last, min(batch, limit - seen))).fetchall()
-        if not rows:
-            return
-        yield from rows
-        seen += len(rows)
-        last = rows[-1][0]
-
-
-def stored_at(value: str) -> str:
-    """SQLite's stored '2026-11-20 09:00:00.000000' as the body writes it."""
-    return f"{value[:10]}T{value[11:]}Z"
-
-
-@functools.lru_cache(maxsize=65536)
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def structural(seq: int, prev_hash: str, body: str, at: str, actor: str, actor_role: str,
-               workflow: str, subject_type: str, subject_id: int, service: str, transition: str,
-               from_state: str, to_state: str | None, outcome: str, rule_pack: str) -> bool:
-    """The projected columns and chain fields agree with the canonical body, without parsing
-    it: canonical() sorts the keys and every body has exactly HASHED_FIELDS, so the body starts
-    with actor, actor_role, at, checks; from, outcome, prev_hash, reason follow checks and
-    comment; and it ends with rule_pack … workflow. An unescaped `"` only delimits strings, so
-    `,"from":` cannot occur inside checks (whose objects have other keys) or a string."""
-    head = f'{{"actor":{_json(actor)},"actor_role":{_json(actor_role)},"at":"{at}","checks":'
-    middle = (f',"from":{_json(from_state)},"outcome":{_json(outcome)},'
-              f'"prev_hash":"{prev_hash}","reason":')
-    tail = (f',"rule_pack":{_json(rule_pack)},"seq":{seq},"service":{_json(service)},'
-            f'"subject_id":{subject_id},"subject_type":{_json(subject_type)},'
-            f'"to":{_json(to_state)},"transition":{_json(transition)},'
-            f'"workflow":{_json(workflow)}}}')
-    return (body.startswith(head) and body.endswith(tail)
-            and body.find(middle, len(head)) != -1)
-
-
-def walk_rows(rows: Iterable[tuple], agree: Callable[..., bool], at_text: Callable[[Any], str],
-              hash_bytes: bool = False) -> tuple[int, str]:
-    """The chain, hash and projection checks over (seq, prev_hash, hash, body, *PROJECTED)
-    tuples; (events checked, last hash)."""
-    expected, prev = 1, GENESIS
-    sha256 = hashlib.sha256
-    for row in rows:
-        seq, prev_hash, digest, body = row[0], row[1], row[2], row[3]
-        if seq != expected or prev_hash != prev:
-            raise RuntimeError(f"event {seq}: chain")
-        if sha256(body.encode()).hexdigest() != digest:
-            raise RuntimeError(f"event {seq}: hash")
-        if not agree(seq, prev_hash, body, at_text(row[4]), *row[5:]):
-            raise RuntimeError(f"event {seq}: projection")
-        prev, expected = digest, expected + 1
-    return expected - 1, prev
-
-
-def parsed_agree(loads: Callable[[str], Any]) -> Callable[..., bool]:
-    fields = list(PROJECTED)[1:]
-
-    def agree(seq: int, prev_hash: str, body: str, at: str, *values: Any) -> bool:
-        content = loads(body)
-        if content.get("seq") != seq or content.get("prev_hash") != prev_hash:
-            return False
-        if content.get("at") != at:
-            return False
-        return all(content.get(field) == value for field, value in zip(fields, values))
-    return agree
-
-
-def best(call: Callable[[], Any], times: int = 2) -> float:
-    """The fastest of `times` runs, in seconds: the machine is shared, noise only adds."""
-    return min(timed(call)[0] for _ in range(times))
-
-
-def options(session: Any, path: Path, n: int, base: float) -> None:
-    print(f"    options, each walking the same {n:,} events end to end, best of 2 "
-          "(events/s, speed-up over verify_chain's best):")
-
-    def report(label: str, seconds: float, count: int = n) -> None:
-        print(f"      {label}: {count / seconds:,.0f}/s, ×{(base / n) / (seconds / count):.2f}")
-
-    with first_events(n):
-        report("verify_chain(batch=20,000)", best(lambda: verify_chain(session, batch=20_000)))
-
-    def sa_walk(agree: Callable[..., bool]) -> int:
-        rows = (tuple(row) for row in itertools.islice(audit._rows_in_order(session, 5000), n))
-        checked = walk_rows(rows, agree, audit._encode)[0]
-        require(checked == n, "SQLAlchemy walk")
-        return checked
-
-    report("SQLAlchemy rows unpacked as tuples, json.loads, same checks in one loop",
-           best(lambda: sa_walk(parsed_agree(json.loads))))
-    try:
-        import orjson
-    except ImportError:
-        orjson = None
-        print("      orjson.loads: skipped, orjson is not installed")
-    if orjson:
-        report("  the same with orjson.loads", best(lambda: sa_walk(parsed_agree(orjson.loads))))
-    report("SQLAlchemy rows, no parse (structural comparison of the canonical body)",
-           best(lambda: sa_walk(structural)))
-    with closing(sqlite3.connect(path)) as raw:
-        def raw_run(agree: Callable[..., bool], batch: int = 20_000) -> int:
-            checked, _ = walk_rows(raw_walk(raw, _RAW_SQL, n, batch), agree, stored_at)
-            require(checked == n, "raw walk")
-            return checked
-
-        report("raw sqlite3 rows, json.loads", best(lambda: raw_run(parsed_agree(json.loads))))
-        if orjson:
-            report("raw sqlite3 rows, orjson.loads",
-                   best(lambda: raw_run(parsed_agree(orjson.loads))))
-        report("raw sqlite3 rows, no parse", best(lambda: raw_run(structural)))
-        report("SQL-side projections (json_extract) + raw hash walk of 4 columns",
-               best(lambda: sql_side(raw, n)))
-    seconds, checked = timed(lambda: parallel_verify(path, EVENTS, 2))
-    report(f"2 processes over seq ranges, raw rows, no parse, link checked at the seam "
-           f"(all {EVENTS:,} events, once)", seconds, checked)
-
-
-def sql_side(raw: sqlite3.Connection, n: int) -> int:
-    """Projections compared by SQLite's JSON functions; Python only hashes and links."""
-    fields = [f"json_extract(body, '$.{field}') IS NOT {column}"
-              for field, column in PROJECTED.items() if field != "at"]
-    fields += ["json_extract(body, '$.at') IS NOT "
-               "(substr(at, 1, 10) || 'T' || substr(at, 12) || 'Z')",
-               "json_extract(body, '$.seq') IS NOT seq",
-               "json_extract(body, '$.prev_hash') IS NOT prev_hash"]
-    bad = raw.execute(f"SELECT min(seq) FROM audit_events WHERE seq <= ? AND "
-                      f"({' OR '.join(fields)})", (n,)).fetchone()[0]
-    require(bad is None, f"event {bad} disagrees")
-    expected, prev = 1, GENESIS
-    sha256 = hashlib.sha256
-    for seq, prev_hash, digest, body in raw_walk(raw, _HASH_SQL, n, 20_000):
-        if seq != expected or prev_hash != prev or sha256(body.encode()).hexdigest() != digest:
-            raise RuntimeError(f"event {seq}")
-        prev, expected = digest, expected + 1
-    return expected - 1
-
-
-def _verify_range(task: tuple[str, int, int]) -> tuple[int, str, str, int]:
-    """Walk seq first..last: (first seq, its prev_hash, the last hash, events checked)."""
-    path, first, last = task
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as raw:
-        rows = raw_walk(raw, _RAW_SQL, last - first + 1, 20_000, after=first - 1)
-        head = next(rows)
-        expected, prev, count = first, head[1], 0
-        sha256 = hashlib.sha256
-        for row in itertools.chain((head,), rows):
-            seq, prev_hash, digest, body = row[0], row[1], row[2], row[3]
-            if seq != expected or prev_hash != prev:
-                raise RuntimeError(f"event {seq}: chain")
-            if sha256(body.encode()).hexdigest() != digest:
-                raise RuntimeError(f"event {seq}: hash")
-            if not structural(seq, prev_hash, body, stored_at(row[4]), *row[5:]):
-                raise RuntimeError(f"event {seq}: projection")
-            prev, expected, count = digest, expected + 1, count + 1
-    return first, head[1], prev, count
-
-
-def parallel_verify(path: Path, total: int, workers: int) -> int:
-    """Split 1..total into ranges, verify each in its own process, then check that each range
-    starts from the hash its predecessor ended on (the first from GENESIS) and the head."""
-    size = -(-total // workers)
-    tasks = [(str(path), start, min(total, start + size - 1))
-             for start in range(1, total + 1, size)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        parts = pool.map(_verify_range, tasks)
-    prev = GENESIS
-    for first, first_prev, last_hash, _ in sorted(parts):
-        require(first_prev == prev, f"event {first} does not follow the range before it")
-        prev = last_hash
-    with closing(sqlite3.connect(path)) as raw:
-        head = raw.execute("SELECT seq, hash FROM audit_head").fetchone()
-    checked = sum(part[3] for part in parts)
-    require(head == (checked, prev), "the head does not name the last event")
-    return checked
-
-
-def trail_sections(app: Flask) -> None:
-    """blocking_rules, the governance figure that reads bodies of audit_events, against the
-    whole trail: its filter (service, outcome) has no index, so it scans every event."""
-    session, service = db.session, "service-01"
-    blocked = session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.service == service, AuditEvent.outcome == "blocked"))
-    blocking_rules(session, service)
-    before = timed(lambda: blocking_rules(session, service))[0]
-    session.remove()   # its read snapshot predates the index
-    with db.engine.begin() as connection:
-        build = timed(lambda: connection.execute(text(
-            TRIAL_INDEXES["audit_events (service, outcome, transition, at)"])))[0]
-    blocking_rules(session, service)
-    after = timed(lambda: blocking_rules(session, service))[0]
-    print(f"  governance blocking_rules over this {EVENTS:,}-event trail for {service} "
-          f"({blocked:,} blocked events): {1000 * before:.0f} ms; with a trial index "
-          f"audit_events (service, outcome, transition, at), built in {build:.1f} s: "
-          f"{1000 * after:.0f} ms")
-
-
 # --- part 2: the governance report -----------------------------------------------------------
 
 def utc(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    """`hour`:`minute` in London on `day`, in UTC."""
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE).astimezone(
         timezone.utc)
 
 
 def start_of(day: date) -> datetime:
+    """The start of `day` in London, in UTC."""
     return datetime(day.year, day.month, day.day, tzinfo=ZONE).astimezone(timezone.utc)
 
 
@@ -683,16 +313,15 @@ class ServiceData:
 
     def __init__(self, moves: Moves, seed: int = 7):
         self.moves, self.rng = moves, random.Random(seed)
-        self.tables: dict[str, list[dict[str, Any]]] = {name: [] for name in (
-            "services", "users", "user_services", "people", "plans", "plan_versions",
-            "review_cycles", "reviews", "timers", "tasks", "daily_records", "competencies",
-            "supervisions")}
+        self.tables: dict[str, list[dict[str, Any]]] = {model.name: [] for model in TABLES}
         self.attempts: list[dict[str, Any]] = []
         self.ids = {name: itertools.count(1) for name in self.tables}
         self.packs = {name: moves.pack(name) for name in ("support_plan", "supervision",
                                                           "competency")}
         self.move_cache: dict[tuple, Move] = {}
         self.vocabulary = moves.registry.vocabulary
+        self.outcomes: dict[int, list[str]] = {}
+        self.open_plans: list[int] = []
         self._people()
         self._plans()
         self._records()
@@ -701,6 +330,7 @@ class ServiceData:
 
     # who
     def _people(self) -> None:
+        """The service, its manager, an auditor, STAFF key workers and five leavers."""
         self.tables["services"].append({"id": 1, "name": SERVICE, "title": "Bench service"})
         user = {"password_hash": "x", "active": True, "created_at": NOW - timedelta(days=1000)}
         self.manager = {"id": next(self.ids["users"]), "username": "manager", "role": "manager",
@@ -717,6 +347,7 @@ class ServiceData:
 
     def move(self, workflow: str, transition: str, source: str, role: str,
              outcome: str = "advanced", **extra: Any) -> Move:
+        """Moves.move, made once per kind of attempt."""
         key = (workflow, transition, source, role, outcome, tuple(extra.items()))
         if key not in self.move_cache:
             self.move_cache[key] = self.moves.move(workflow, transition, source, role, outcome,
@@ -724,10 +355,12 @@ class ServiceData:
         return self.move_cache[key]
 
     def attempt(self, move: Move, at: datetime, actor: str, subject_id: int) -> None:
+        """Record the attempt for the service's audit trail."""
         self.attempts.append(fields_of(move, self.rng, at, actor, subject_id, SERVICE,
                                        self.packs[move.workflow]))
 
     def task(self, **row: Any) -> dict[str, Any]:
+        """Add a task of the service: `row` over the defaults."""
         row = {"id": next(self.ids["tasks"]), "workflow": "support_plan", "subject_type": "plan",
                "service_id": 1, "assignee_id": None, "role": None, "follow_up": None,
                "status": "open", "closed_at": None, "escalated_at": None, "parent_id": None,
@@ -739,98 +372,82 @@ class ServiceData:
 
     # plans
     def _plans(self) -> None:
-        rng, manager = self.rng, self.manager["username"]
-        states = rng.choices(("active", "review_due", "reduced_support", "draft", "approved",
-                              "closed"), (66, 10, 7, 6, 3, 8), k=PLANS)
-        self.outcomes: dict[int, list[str]] = {}
-        self.open_plans: list[int] = []
+        """PLANS plans, their states drawn with weights."""
+        states = self.rng.choices(("active", "review_due", "reduced_support", "draft",
+                                   "approved", "closed"), (66, 10, 7, 6, 3, 8), k=PLANS)
         for number, state in enumerate(states, start=1):
-            plan_id = next(self.ids["plans"])
-            worker = rng.choice(self.staff)
-            created = TODAY - timedelta(days=rng.randint(60, 900))
-            approved = created + timedelta(days=rng.randint(2, 10))
-            content = plan_content(worker["username"])
-            if rng.random() < 0.4:
-                content["outcomes"].append({
-                    "id": "o3", "statement": "Choose my own clothes each morning",
-                    "target": "Chooses an outfit with at most one prompt, five days a week",
-                    "measure": "Prompts counted in each daily record", "strength_ids": ["s2"]})
-                content["actions"].append({
-                    "id": "a4", "outcome_id": "o3", "approach": "prompting",
-                    "description": "Lay out two outfits and wait", "when": "Each morning",
-                    "hours_per_week": 0.0})
-            self.outcomes[plan_id] = [outcome["id"] for outcome in content["outcomes"]]
-            self.tables["people"].append({"id": plan_id, "name": f"Person {number:05d}",
-                                          "service_id": 1, "created_at": utc(created, 9)})
-            self.attempt(self.move("support_plan", "request_approval", "draft", "staff"),
-                         utc(created, 11), worker["username"], plan_id)
-            self.task(kind="approve_plan", subject_id=plan_id, title="Approve the plan",
-                      role="manager", due=created + timedelta(days=7), status="done",
-                      created_at=utc(created, 11), closed_at=utc(approved, 12))
-            if rng.random() < 0.3:   # refused first: a blocked approval with failing rules
-                self.attempt(self.move("support_plan", "approve", "draft", "manager", "blocked"),
-                             utc(approved, 11), manager, plan_id)
-            self.attempt(self.move("support_plan", "approve", "draft", "manager"),
-                         utc(approved, 12), manager, plan_id)
-            next_review, last_change, version_number = self._history(
-                plan_id, state, worker, approved)
-            content["next_review_date"] = (approved + timedelta(days=42)).isoformat()
-            next_review_on = next_review if version_number else None
-            if not version_number:   # never reviewed: the version's date stands
-                content["next_review_date"] = next_review.isoformat()
-            self.tables["plan_versions"].append({
-                "id": next(self.ids["plan_versions"]), "plan_id": plan_id, "number": 1,
-                "content": content, "editors": [worker["username"]],
-                "approved_by_id": self.manager["id"], "approved_at": utc(approved, 12),
-                "basis": "approval"})
-            draft = None
-            if state == "draft":
-                draft = {**content, "commissioned_hours_per_week": 9.0}
-                if rng.random() < 0.6:
-                    self.task(kind="approve_plan", subject_id=plan_id, title="Approve the plan",
-                              role="manager", due=last_change + timedelta(days=7),
-                              created_at=utc(last_change, 15))
-            self.tables["plans"].append({
-                "id": plan_id, "workflow": "support_plan", "state": state,
-                "lock_version": 4, "service_id": 1, "person_id": plan_id,
-                "author_id": worker["id"], "draft": draft,
-                "draft_number": 2 if state == "draft" else 1, "current_version": 1,
-                "next_review_on": next_review_on if state in ("active", "reduced_support")
-                else None,
-                "created_at": utc(created, 9), "updated_at": utc(last_change, 16)})
-            if state in ("active", "review_due", "reduced_support"):
-                self.open_plans.append(plan_id)
+            self._plan(number, state)
+
+    def _plan(self, number: int, state: str) -> None:
+        """One plan in `state`, its person, version and history."""
+        rng = self.rng
+        plan_id = next(self.ids["plans"])
+        worker = rng.choice(self.staff)
+        created = TODAY - timedelta(days=rng.randint(60, 900))
+        approved = created + timedelta(days=rng.randint(2, 10))
+        content = plan_content(worker["username"])
+        if rng.random() < 0.4:
+            add_third_outcome(content)
+        self.outcomes[plan_id] = [outcome["id"] for outcome in content["outcomes"]]
+        self.tables["people"].append({"id": plan_id, "name": f"Person {number:05d}",
+                                      "service_id": 1, "created_at": utc(created, 9)})
+        self._approval(plan_id, worker, created, approved)
+        next_review, last_change, reviews = self._history(plan_id, state, worker, approved)
+        # Reviewed plans carry the date their last review set; the others the version's.
+        content["next_review_date"] = (next_review if not reviews else
+                                       approved + timedelta(days=42)).isoformat()
+        self.tables["plan_versions"].append({
+            "id": next(self.ids["plan_versions"]), "plan_id": plan_id, "number": 1,
+            "content": content, "editors": [worker["username"]],
+            "approved_by_id": self.manager["id"], "approved_at": utc(approved, 12),
+            "basis": "approval"})
+        draft = None
+        if state == "draft":
+            draft = {**content, "commissioned_hours_per_week": 9.0}
+            if rng.random() < 0.6:
+                self.task(kind="approve_plan", subject_id=plan_id, title="Approve the plan",
+                          role="manager", due=last_change + timedelta(days=7),
+                          created_at=utc(last_change, 15))
+        self.tables["plans"].append({
+            "id": plan_id, "workflow": "support_plan", "state": state,
+            "lock_version": 4, "service_id": 1, "person_id": plan_id,
+            "author_id": worker["id"], "draft": draft,
+            "draft_number": 2 if state == "draft" else 1, "current_version": 1,
+            "next_review_on": next_review if reviews and state in ("active", "reduced_support")
+            else None,
+            "created_at": utc(created, 9), "updated_at": utc(last_change, 16)})
+        if state in ("active", "review_due", "reduced_support"):
+            self.open_plans.append(plan_id)
+
+    def _approval(self, plan_id: int, worker: dict[str, Any], created: date,
+                  approved: date) -> None:
+        """The request for approval, its task, perhaps a refusal, and the approval."""
+        manager = self.manager["username"]
+        self.attempt(self.move("support_plan", "request_approval", "draft", "staff"),
+                     utc(created, 11), worker["username"], plan_id)
+        self.task(kind="approve_plan", subject_id=plan_id, title="Approve the plan",
+                  role="manager", due=created + timedelta(days=7), status="done",
+                  created_at=utc(created, 11), closed_at=utc(approved, 12))
+        if self.rng.random() < 0.3:   # refused first: a blocked approval with failing rules
+            self.attempt(self.move("support_plan", "approve", "draft", "manager", "blocked"),
+                         utc(approved, 11), manager, plan_id)
+        self.attempt(self.move("support_plan", "approve", "draft", "manager"),
+                     utc(approved, 12), manager, plan_id)
 
     def _history(self, plan_id: int, state: str, worker: dict[str, Any],
                  approved: date) -> tuple[date, date, int]:
         """Activation, review cycles, timers and their tasks: (next review date, the day of the
-        last change, how many reviews set the date (0: the version's date stands))."""
+        last change, how many reviews were completed)."""
         rng, manager = self.rng, self.manager["username"]
         if state == "approved" or (state == "draft" and rng.random() < 0.7):
             return approved + timedelta(days=42), approved, 0
         activated = approved + timedelta(days=rng.randint(1, 5))
         self.attempt(self.move("support_plan", "activate", "approved", "manager"),
                      utc(activated, 14), manager, plan_id)
-        cycles = rng.choice((0, 0, 1, 1, 2)) if state != "review_due" else rng.choice((0, 1))
-        # Reviews fall due a year apart, the last closed within the last 14 months.
-        due = TODAY - timedelta(days=rng.randint(20, 420)) - timedelta(days=365 * (cycles - 1))
-        set_at, last, reviewed = utc(activated, 14), activated, 0
-        for number in range(1, cycles + 1):
-            early = rng.random() < 0.15
-            opened = due - timedelta(days=rng.randint(5, 30)) if early else due
-            closed = opened + timedelta(days=rng.choice((3, 7, 10, 13, 14, 18, 25, 40)))
-            if closed >= TODAY:
-                closed = TODAY - timedelta(days=1)
-            closed_by = rng.choices(("complete_review", "reduce_support", "revise",
-                                     "reinstate", "close"), (80, 8, 5, 4, 3))[0]
-            if number == cycles and state == "reduced_support":
-                closed_by = "reduce_support"
-            self._cycle(plan_id, number, worker, set_at, due, opened, closed, closed_by)
-            set_at, last, reviewed = utc(closed, 15), closed, reviewed + 1
-            due = closed + timedelta(days=28 if closed_by == "reduce_support" else 365)
+        due, set_at, last, reviewed = self._past_cycles(plan_id, state, worker, activated)
         if state == "review_due":
             opened = TODAY - timedelta(days=rng.randint(1, 40))
-            self._cycle(plan_id, cycles + 1, worker, set_at, opened, opened, None, None)
+            self._cycle(plan_id, reviewed + 1, worker, set_at, opened, opened, None, None)
             return due, opened, reviewed
         if state == "closed":
             closed = last + timedelta(days=rng.randint(10, 200))
@@ -846,8 +463,31 @@ class ServiceData:
             self.timer(plan_id, set_at, due, "pending")
         return due, last, reviewed
 
+    def _past_cycles(self, plan_id: int, state: str, worker: dict[str, Any],
+                     activated: date) -> tuple[date, datetime, date, int]:
+        """Closed review cycles a year apart, the last closed within the last 14 months:
+        (the next review date, when it was set, the day of the last change, how many)."""
+        rng = self.rng
+        cycles = rng.choice((0, 0, 1, 1, 2)) if state != "review_due" else rng.choice((0, 1))
+        due = TODAY - timedelta(days=rng.randint(20, 420)) - timedelta(days=365 * (cycles - 1))
+        set_at, last = utc(activated, 14), activated
+        for number in range(1, cycles + 1):
+            early = rng.random() < 0.15
+            opened = due - timedelta(days=rng.randint(5, 30)) if early else due
+            closed = opened + timedelta(days=rng.choice((3, 7, 10, 13, 14, 18, 25, 40)))
+            closed = min(closed, TODAY - timedelta(days=1))
+            closed_by = rng.choices(("complete_review", "reduce_support", "revise",
+                                     "reinstate", "close"), (80, 8, 5, 4, 3))[0]
+            if number == cycles and state == "reduced_support":
+                closed_by = "reduce_support"
+            self._cycle(plan_id, number, worker, set_at, due, opened, closed, closed_by)
+            set_at, last = utc(closed, 15), closed
+            due = closed + timedelta(days=28 if closed_by == "reduce_support" else 365)
+        return due, set_at, last, cycles
+
     def timer(self, plan_id: int, created_at: datetime, due: date, status: str,
               fired_at: datetime | None = None) -> None:
+        """A start_review timer of the plan, due at the start of `due`."""
         self.tables["timers"].append({
             "id": next(self.ids["timers"]), "workflow": "support_plan", "subject_type": "plan",
             "subject_id": plan_id, "transition": "start_review", "due_at": start_of(due),
@@ -856,28 +496,44 @@ class ServiceData:
 
     def _cycle(self, plan_id: int, number: int, worker: dict[str, Any], set_at: datetime,
                due: date, opened: date, closed: date | None, closed_by: str | None) -> None:
-        rng, manager = self.rng, self.manager["username"]
-        opened_at = start_of(opened) + timedelta(minutes=1)
-        if opened == due:
-            self.timer(plan_id, set_at, due, "fired", opened_at)
-            self.attempt(self.move("support_plan", "start_review", "active", "system"),
-                         opened_at, "system", plan_id)
-        else:
-            self.timer(plan_id, set_at, due, "cancelled")
-            opened_at = utc(opened, 11)
-            self.attempt(self.move("support_plan", "start_review", "active", "staff",
-                                   reason="Fall at home; needs changed"),
-                         opened_at, worker["username"], plan_id)
+        """One review cycle: opened (by its timer or early), its task, review and closing."""
+        opened_at = self._open_review(plan_id, worker, set_at, due, opened)
         cycle_id = next(self.ids["review_cycles"])
         self.tables["review_cycles"].append({
             "id": cycle_id, "plan_id": plan_id, "number": number, "opened_at": opened_at,
             "trigger": "the review date arrived", "evidence_since": opened - timedelta(days=365),
             "closed_at": utc(closed, 15) if closed else None, "closed_by": closed_by})
+        self._review_task(plan_id, worker, opened, opened_at, closed)
+        if closed_by in ("complete_review", "reduce_support", "revise") or (
+                not closed and self.rng.random() < 0.5):
+            self._review(plan_id, cycle_id, worker, closed)
+        if closed:
+            self._close_review(plan_id, worker, closed, closed_by)
+
+    def _open_review(self, plan_id: int, worker: dict[str, Any], set_at: datetime, due: date,
+                     opened: date) -> datetime:
+        """The review opened by its timer on `due`, or early by the key worker; when."""
+        if opened == due:
+            opened_at = start_of(opened) + timedelta(minutes=1)
+            self.timer(plan_id, set_at, due, "fired", opened_at)
+            self.attempt(self.move("support_plan", "start_review", "active", "system"),
+                         opened_at, "system", plan_id)
+            return opened_at
+        self.timer(plan_id, set_at, due, "cancelled")
+        opened_at = utc(opened, 11)
+        self.attempt(self.move("support_plan", "start_review", "active", "staff",
+                               reason="Fall at home; needs changed"),
+                     opened_at, worker["username"], plan_id)
+        return opened_at
+
+    def _review_task(self, plan_id: int, worker: dict[str, Any], opened: date,
+                     opened_at: datetime, closed: date | None) -> None:
+        """The "complete the review" task, escalated to the manager when long overdue."""
         task_due = opened + timedelta(days=14)
         task = self.task(kind="complete_review", subject_id=plan_id,
                          title=f"Complete the review of plan {plan_id}",
                          assignee_id=worker["id"], due=task_due, created_at=opened_at,
-                         status="done" if closed else rng.choice(("open", "claimed")),
+                         status="done" if closed else self.rng.choice(("open", "claimed")),
                          closed_at=utc(closed, 15) if closed else None)
         if not closed and task_due + timedelta(days=7) < TODAY:
             task["escalated_at"] = utc(task_due + timedelta(days=7), 0)
@@ -885,51 +541,50 @@ class ServiceData:
                       title=f"Overdue since {task_due}", role="manager",
                       due=task_due + timedelta(days=7), created_at=task["escalated_at"],
                       parent_id=task["id"])
-        if closed_by in ("complete_review", "reduce_support", "revise") or (
-                not closed and rng.random() < 0.5):
-            ratings = [{"outcome_id": outcome, "evidence": "prompts fell 4 → 1",
-                        "rating": rng.choices(("achieved", "progressing", "no_change",
-                                               "deteriorated"), (25, 45, 22, 8))[0]}
-                       for outcome in self.outcomes[plan_id]]
-            written = utc((closed or TODAY) - timedelta(days=1), 10)
-            self.tables["reviews"].append({
-                "id": next(self.ids["reviews"]), "cycle_id": cycle_id, "plan_id": plan_id,
-                "author_id": worker["id"], "written_at": written, "updated_at": written,
-                "content": {"improved": "Makes her own breakfast most days",
-                            "less_support": "Breakfast: one prompt at most",
-                            "new_strengths": "Plans the shopping list herself",
-                            "reduce_safely": "Morning visits could drop to four a week",
-                            "matters_most": "Going to the lunch club on her own",
-                            "person_involved": "Chaired her review at home",
-                            "outcome_ratings": ratings, "risks_reviewed": ["r1", "r2"],
-                            "decision": "continue", "next_review_date": "2027-06-01"}})
-        if closed:
-            source = "review_due"
-            if rng.random() < 0.1 and closed_by in ("complete_review", "reduce_support"):
-                self.attempt(self.move("support_plan", closed_by, source, "manager", "blocked"),
-                             utc(closed, 14), manager, plan_id)
-            extra = {"reason": "Two missed lunches"} if closed_by in ("reinstate", "close") \
-                else {}
-            source = "reduced_support" if closed_by == "reinstate" else source
-            role = "staff" if closed_by == "revise" else "manager"
-            self.attempt(self.move("support_plan", closed_by, source, role, **extra),
-                         utc(closed, 15), manager if role == "manager" else worker["username"],
-                         plan_id)
+
+    def _review(self, plan_id: int, cycle_id: int, worker: dict[str, Any],
+                closed: date | None) -> None:
+        """The written review of the cycle, rating each outcome of the plan."""
+        ratings = [{"outcome_id": outcome, "evidence": "prompts fell 4 → 1",
+                    "rating": self.rng.choices(("achieved", "progressing", "no_change",
+                                                "deteriorated"), (25, 45, 22, 8))[0]}
+                   for outcome in self.outcomes[plan_id]]
+        written = utc((closed or TODAY) - timedelta(days=1), 10)
+        self.tables["reviews"].append({
+            "id": next(self.ids["reviews"]), "cycle_id": cycle_id, "plan_id": plan_id,
+            "author_id": worker["id"], "written_at": written, "updated_at": written,
+            "content": {"improved": "Makes her own breakfast most days",
+                        "less_support": "Breakfast: one prompt at most",
+                        "new_strengths": "Plans the shopping list herself",
+                        "reduce_safely": "Morning visits could drop to four a week",
+                        "matters_most": "Going to the lunch club on her own",
+                        "person_involved": "Chaired her review at home",
+                        "outcome_ratings": ratings, "risks_reviewed": ["r1", "r2"],
+                        "decision": "continue", "next_review_date": "2027-06-01"}})
+
+    def _close_review(self, plan_id: int, worker: dict[str, Any], closed: date,
+                      closed_by: str | None) -> None:
+        """The transition that closed the cycle, sometimes refused once first."""
+        manager = self.manager["username"]
+        if self.rng.random() < 0.1 and closed_by in ("complete_review", "reduce_support"):
+            self.attempt(self.move("support_plan", closed_by, "review_due", "manager", "blocked"),
+                         utc(closed, 14), manager, plan_id)
+        extra = {"reason": "Two missed lunches"} if closed_by in ("reinstate", "close") else {}
+        source = "reduced_support" if closed_by == "reinstate" else "review_due"
+        role = "staff" if closed_by == "revise" else "manager"
+        self.attempt(self.move("support_plan", closed_by, source, role, **extra),
+                     utc(closed, 15), manager if role == "manager" else worker["username"],
+                     plan_id)
 
     # evidence
     def _records(self) -> None:
-        rng, terms = self.rng, self.vocabulary.terms
+        """RECORDS daily records on open plans over six months, about one in eight flagged."""
+        rng = self.rng
         workers = {plan["id"]: plan["author_id"] for plan in self.tables["plans"]}
-        label = self.vocabulary.label
         for _ in range(RECORDS):
             plan_id = rng.choice(self.open_plans)
             day = TODAY - timedelta(days=rng.randint(0, 181))
-            flags = []
-            if rng.random() < 0.12:
-                for term in rng.sample(terms, rng.choice((1, 1, 2))):
-                    flags.append({"term": term.id, "category": term.category,
-                                  "field": "note", "words": term.id.split(".")[-1],
-                                  "why": term.why, "suggest": term.suggest})
+            flags = self._flags() if rng.random() < 0.12 else []
             self.tables["daily_records"].append({
                 "id": next(self.ids["daily_records"]), "plan_id": plan_id, "version_number": 1,
                 "outcome_id": rng.choice(self.outcomes[plan_id]), "date": day,
@@ -939,67 +594,83 @@ class ServiceData:
                 "prompts": rng.randint(0, 4),
                 "completion": rng.choice(("independent", "prompted", "assisted")),
                 "note": "Refused the first offer, then chose soup" if flags else None,
-                "language_flags": flags, "vocabulary": label, "author_id": workers[plan_id],
-                "created_at": utc(day, 18)})
+                "language_flags": flags, "vocabulary": self.vocabulary.label,
+                "author_id": workers[plan_id], "created_at": utc(day, 18)})
+
+    def _flags(self) -> list[dict[str, Any]]:
+        """The language flags of one flagged record: one or two vocabulary terms."""
+        terms = self.rng.sample(self.vocabulary.terms, self.rng.choice((1, 1, 2)))
+        return [{"term": term.id, "category": term.category, "field": "note",
+                 "words": term.id.split(".")[-1], "why": term.why, "suggest": term.suggest}
+                for term in terms]
 
     def _staff_practice(self) -> None:
-        rng, manager = self.rng, self.manager
-        for worker in self.staff + [user for user in self.tables["users"]
-                                    if user["username"].startswith("leaver")]:
-            state = rng.choices(("competent", "enrolled", "trained", "assessed",
-                                 "refresher_due"), (60, 10, 8, 7, 15))[0]
-            since = TODAY - timedelta(days=rng.randint(30, 700))
-            competency_id = next(self.ids["competencies"])
-            self.tables["competencies"].append({
-                "id": competency_id, "workflow": "competency", "state": state,
-                "lock_version": 3, "service_id": 1, "worker_id": worker["id"],
-                "training": {"course": "Strengths-based practice", "completed_on": "2026-01-10"},
-                "assessment": None, "competent_since": since if state == "competent" else None,
-                "refresher_due_on": since + timedelta(days=365), "created_at": utc(since, 9),
-                "updated_at": utc(since, 9)})
-            if state == "competent":
-                self.attempt(self.move("competency", "sign_off", "assessed", "manager"),
-                             utc(since, 12), manager["username"], competency_id)
-            scheduled = TODAY + timedelta(days=rng.randint(-20, 41))
+        """A competency and nine supervisions, six weeks apart, for each member of staff."""
+        leavers = [user for user in self.tables["users"]
+                   if user["username"].startswith("leaver")]
+        for worker in self.staff + leavers:
+            self._competency(worker)
+            scheduled = TODAY + timedelta(days=self.rng.randint(-20, 41))
             for back in range(9):
-                day = scheduled - timedelta(days=42 * back)
-                state = ("scheduled" if back == 0 else
-                         "recorded" if back == 1 and rng.random() < 0.2 else "signed_off")
-                supervision_id = next(self.ids["supervisions"])
-                recorded = state != "scheduled"
-                self.tables["supervisions"].append({
-                    "id": supervision_id, "workflow": "supervision", "state": state,
-                    "lock_version": 3, "service_id": 1, "supervisee_id": worker["id"],
-                    "supervisor_id": manager["id"], "scheduled_for": day,
-                    "period_start": day - timedelta(days=42),
-                    "record": {"strengths_seen": "Waited for the person to choose"}
-                    if recorded else None,
-                    "next_due_on": day + timedelta(days=42) if state == "signed_off" else None,
-                    "recorded_by_id": worker["id"] if recorded else None,
-                    "recorded_at": utc(day, 15) if recorded else None,
-                    "created_at": utc(day - timedelta(days=42), 9),
-                    "updated_at": utc(day, 15)})
-                if state == "scheduled":
-                    self.task(kind="hold_supervision", workflow="supervision",
-                              subject_type="supervision", subject_id=supervision_id,
-                              title=f"Supervision with {worker['username']}",
-                              assignee_id=manager["id"], due=day, created_at=utc(day, 9)
-                              - timedelta(days=14))
-                if recorded and day < TODAY:
-                    self.attempt(self.move("supervision", "record", "scheduled", "staff"),
-                                 utc(day, 15), worker["username"], supervision_id)
-                if state == "recorded":
-                    self.task(kind="sign_off_supervision", workflow="supervision",
-                              subject_type="supervision", subject_id=supervision_id,
-                              title=f"Sign off the supervision of {worker['username']}",
-                              role="manager", due=day + timedelta(days=7),
-                              created_at=utc(day, 15))
-                if state == "signed_off" and day < TODAY:
-                    self.attempt(self.move("supervision", "sign_off", "recorded", "manager"),
-                                 utc(min(day + timedelta(days=3), TODAY - timedelta(days=1)),
-                                     16), manager["username"], supervision_id)
+                self._supervision(worker, back, scheduled - timedelta(days=42 * back))
+
+    def _competency(self, worker: dict[str, Any]) -> None:
+        """The worker's competency in strengths-based practice, signed off if competent."""
+        rng = self.rng
+        state = rng.choices(("competent", "enrolled", "trained", "assessed",
+                             "refresher_due"), (60, 10, 8, 7, 15))[0]
+        since = TODAY - timedelta(days=rng.randint(30, 700))
+        competency_id = next(self.ids["competencies"])
+        self.tables["competencies"].append({
+            "id": competency_id, "workflow": "competency", "state": state,
+            "lock_version": 3, "service_id": 1, "worker_id": worker["id"],
+            "training": {"course": "Strengths-based practice", "completed_on": "2026-01-10"},
+            "assessment": None, "competent_since": since if state == "competent" else None,
+            "refresher_due_on": since + timedelta(days=365), "created_at": utc(since, 9),
+            "updated_at": utc(since, 9)})
+        if state == "competent":
+            self.attempt(self.move("competency", "sign_off", "assessed", "manager"),
+                         utc(since, 12), self.manager["username"], competency_id)
+
+    def _supervision(self, worker: dict[str, Any], back: int, day: date) -> None:
+        """The worker's supervision `back` sessions ago, its tasks and audit events."""
+        manager = self.manager
+        state = ("scheduled" if back == 0 else
+                 "recorded" if back == 1 and self.rng.random() < 0.2 else "signed_off")
+        supervision_id = next(self.ids["supervisions"])
+        recorded = state != "scheduled"
+        self.tables["supervisions"].append({
+            "id": supervision_id, "workflow": "supervision", "state": state,
+            "lock_version": 3, "service_id": 1, "supervisee_id": worker["id"],
+            "supervisor_id": manager["id"], "scheduled_for": day,
+            "period_start": day - timedelta(days=42),
+            "record": {"strengths_seen": "Waited for the person to choose"}
+            if recorded else None,
+            "next_due_on": day + timedelta(days=42) if state == "signed_off" else None,
+            "recorded_by_id": worker["id"] if recorded else None,
+            "recorded_at": utc(day, 15) if recorded else None,
+            "created_at": utc(day - timedelta(days=42), 9), "updated_at": utc(day, 15)})
+        if state == "scheduled":
+            self.task(kind="hold_supervision", workflow="supervision",
+                      subject_type="supervision", subject_id=supervision_id,
+                      title=f"Supervision with {worker['username']}",
+                      assignee_id=manager["id"], due=day,
+                      created_at=utc(day, 9) - timedelta(days=14))
+        if recorded and day < TODAY:
+            self.attempt(self.move("supervision", "record", "scheduled", "staff"),
+                         utc(day, 15), worker["username"], supervision_id)
+        if state == "recorded":
+            self.task(kind="sign_off_supervision", workflow="supervision",
+                      subject_type="supervision", subject_id=supervision_id,
+                      title=f"Sign off the supervision of {worker['username']}",
+                      role="manager", due=day + timedelta(days=7), created_at=utc(day, 15))
+        if state == "signed_off" and day < TODAY:
+            self.attempt(self.move("supervision", "sign_off", "recorded", "manager"),
+                         utc(min(day + timedelta(days=3), TODAY - timedelta(days=1)), 16),
+                         manager["username"], supervision_id)
 
     def _denied(self) -> None:
+        """300 approvals attempted by staff, who may not approve."""
         move = self.move("support_plan", "approve", "draft", "staff", "denied")
         for _ in range(300):
             self.attempt(move, utc(TODAY - timedelta(days=self.rng.randint(1, 700)), 13),
@@ -1007,11 +678,13 @@ class ServiceData:
                          self.rng.randint(1, PLANS))
 
     def events(self) -> tuple[list[dict[str, Any]], Chain]:
+        """The attempts as a hash chain in time order: the rows and the chain's end."""
         chain = Chain()
         rows = [chain.row(fields) for fields in sorted(self.attempts, key=lambda f: f["at"])]
         return rows, chain
 
     def counts(self) -> str:
+        """How many rows of each kind, for the report's heading."""
         tables = self.tables
         blocked = sum(1 for attempt in self.attempts if attempt["outcome"] == "blocked")
         open_tasks = sum(1 for task in tables["tasks"] if task["status"] in ("open", "claimed"))
@@ -1024,42 +697,22 @@ class ServiceData:
                 f"events ({blocked:,} blocked)")
 
 
-_ORDER = {"services": Service, "users": User, "user_services": user_services, "people": Person,
-          "plans": Plan, "plan_versions": PlanVersion, "review_cycles": ReviewCycle,
-          "reviews": Review, "timers": Timer, "tasks": Task, "daily_records": DailyRecord,
-          "competencies": Competency, "supervisions": Supervision}
+def add_third_outcome(content: dict[str, Any]) -> None:
+    """A third outcome, choosing clothes, with the action that serves it."""
+    content["outcomes"].append({
+        "id": "o3", "statement": "Choose my own clothes each morning",
+        "target": "Chooses an outfit with at most one prompt, five days a week",
+        "measure": "Prompts counted in each daily record", "strength_ids": ["s2"]})
+    content["actions"].append({
+        "id": "a4", "outcome_id": "o3", "approach": "prompting",
+        "description": "Lay out two outfits and wait", "when": "Each morning",
+        "hours_per_week": 0.0})
 
 
-def load(connection: Connection, data: ServiceData, events: list[dict[str, Any]],
-         chain: Chain) -> None:
-    for name, model in _ORDER.items():
-        table = getattr(model, "__table__", model)
-        rows = data.tables[name]
-        if name == "tasks":   # parents before the escalations that name them
-            rows = sorted(rows, key=lambda row: row["parent_id"] is not None)
-        for start in range(0, len(rows), CHUNK):
-            connection.execute(insert(table), rows[start:start + CHUNK])
-    insert_events(connection, events)
-    chain.move_head(connection)
-    if connection.dialect.name == "postgresql":
-        for name in _ORDER:
-            if name != "user_services":
-                connection.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                    f"(SELECT max(id) FROM {name}))"))
-
-
-SECTIONS: dict[str, Callable[[Any, Any, ReportPolicy], Any]] = {
-    "plans_by_state": lambda s, svc, p: plans_by_state(s, svc.id, p.states),
-    "review_timeliness": lambda s, svc, p: review_timeliness(s, svc.id, TODAY, p),
-    "overdue_reviews": lambda s, svc, p: overdue_reviews(s, svc.id, TODAY),
-    "task_figures": lambda s, svc, p: task_figures(s, svc.id, TODAY),
-    "blocking_rules": lambda s, svc, p: blocking_rules(s, svc.name, p.top_rules),
-    "recording_quality": lambda s, svc, p: recording_quality(
-        s, svc.id, TODAY, p.recording_window_days, p.top_terms),
-    "outcome_progress": lambda s, svc, p: outcome_progress(s, svc.id),
-    "staff_practice": lambda s, svc, p: staff_practice(s, svc, TODAY, p.zone),
-}
+# The seeded tables in foreign-key order.
+TABLES = tuple(getattr(model, "__table__", model) for model in (
+    Service, User, user_services, Person, Plan, PlanVersion, ReviewCycle, Review, Timer, Task,
+    DailyRecord, Competency, Supervision))
 
 
 def bench_governance(moves: Moves) -> None:
@@ -1070,58 +723,97 @@ def bench_governance(moves: Moves) -> None:
     print(f"governance report of one service as of {TODAY}: {data.counts()}")
     server = postgres_server()
     with scratch_dir() as directory, ExitStack() as stack:
-        backends: list[tuple[SQLiteScratch | PostgresScratch, str]] = []
-        for scratch in [SQLiteScratch(directory)] + ([PostgresScratch(server)] if server else []):
-            url = stack.enter_context(scratch.database())
-            started = time.perf_counter()
+        scratches: list[SQLiteScratch | PostgresScratch] = [SQLiteScratch(directory)]
+        scratches += [PostgresScratch(server)] if server else []
+        urls = [stack.enter_context(scratch.database()) for scratch in scratches]
+        for scratch, url in zip(scratches, urls, strict=True):
             with app_on(url) as app, app.app_context():
-                seed_governance(data, events, chain)
-            seconds = time.perf_counter() - started
-            print(f"  {scratch.label}: seeded in {seconds:.1f} s"
-                  f"{', then VACUUM ANALYZE' if isinstance(scratch, PostgresScratch) else ''}")
-            backends.append((scratch, url))
+                seconds = seed_governance(data, events, chain)
+            print(f"  {scratch.label}: seeded in {seconds:.1f} s")
         del data, events, chain
         gc.collect()
-        for scratch, url in backends:
+        for scratch, url in zip(scratches, urls, strict=True):
             governance_on(scratch.label, url)
     if server is None:
         print("  PostgreSQL: skipped, no server answers (set STRENGTHWISE_BENCH_POSTGRES)")
 
 
-def governance_on(label: str, url: str) -> None:
-    with app_on(url) as app, app.app_context():   # a new engine: the first report is cold
-        cold, warm, sections = time_reports(app)
-        print(f"  {label}:")
-        check_figures(governance_report(db.session, SERVICE, TODAY, policy_of(app)))
-        db.session.remove()
-        print(f"    governance_report: cold {cold:.0f} ms; warm, {RUNS} runs: "
-              f"median {statistics.median(warm):.0f} ms, max {max(warm):.0f} ms")
-        print("    " + judge("warm median", statistics.median(warm), REPORT_MS, " ms"))
-        print("    " + judge("warm max", max(warm), REPORT_MS, " ms"))
-        print("    sections, each timed inside the warm reports (median, ms): "
-              + ranked(sections))
-        explain_dominant(app, sections)
-        gc_share(app, statistics.median(warm))
-        rewrites(app, sections)
-        try_indexes(app, sections)
-        db.session.remove()
-
-
-def ranked(sections: dict[str, float]) -> str:
-    return ", ".join(f"{name} {ms:.1f}"
-                     for name, ms in sorted(sections.items(), key=lambda item: -item[1]))
-
-
-def seed_governance(data: ServiceData, events: list[dict[str, Any]], chain: Chain) -> None:
+def seed_governance(data: ServiceData, events: list[dict[str, Any]], chain: Chain) -> float:
+    """Load the service and its trail, settle, and check the trail verifies; the seconds."""
+    started = time.perf_counter()
     with db.engine.begin() as connection:
-        load(connection, data, events, chain)
+        for table in TABLES:
+            rows = data.tables[table.name]
+            if table.name == "tasks":   # parents before the escalations that name them
+                rows = sorted(rows, key=lambda row: row["parent_id"] is not None)
+            insert_rows(connection, table, rows)
+        insert_rows(connection, AuditEvent.__table__, events)
+        chain.move_head(connection)
+        sync_sequences(connection, (table for table in TABLES if "id" in table.c))
     settle(db.engine)
-    require(verify_chain(db.session).ok, "the governance trail does not verify")
+    report = verify_chain(db.session)
+    require(report.ok and report.checked == len(events), f"the governance trail: {report}")
+    db.session.remove()
+    return time.perf_counter() - started
+
+
+def governance_on(label: str, url: str) -> None:
+    """Time one cold report on a new engine, then RUNS warm ones, and check the figures."""
+    with app_on(url) as app, app.app_context():
+        policy = ReportPolicy.from_engine(app.extensions["strengthwise"])
+        cold = measure(lambda _: report_once(policy), range(1))
+        with timed_sections() as sections:
+            warm = measure(lambda _: report_once(policy), range(RUNS))
+        report = governance_report(db.session, SERVICE, TODAY, policy)
+        db.session.remove()
+    median, slowest = statistics.median(warm.samples) * 1000, max(warm.samples) * 1000
+    print(f"  {label}:")
+    check_report(report)
+    print(f"    governance_report: cold {cold.mean_ms:.0f} ms; warm, {RUNS} runs: "
+          f"median {median:.0f} ms, max {slowest:.0f} ms")
+    print("    " + judge("cold", cold.mean_ms, REPORT_MS, " ms"))
+    print("    " + judge("warm median", median, REPORT_MS, " ms"))
+    print("    " + judge("warm max", slowest, REPORT_MS, " ms"))
+    print("    sections, median of the warm runs (ms): " + ", ".join(
+        f"{name} {statistics.median(spent):.1f}" for name, spent in
+        sorted(sections.items(), key=lambda item: -statistics.median(item[1]))))
+
+
+def report_once(policy: ReportPolicy) -> None:
+    """One report in its own session, as each request gets."""
+    governance_report(db.session, SERVICE, TODAY, policy)
     db.session.remove()
 
 
-def check_figures(report: dict[str, Any]) -> None:
-    """The seeded data exercises every figure."""
+@contextmanager
+def timed_sections() -> Iterator[dict[str, list[float]]]:
+    """engine.governance's section functions, each call's milliseconds kept by name."""
+    spent: dict[str, list[float]] = {name: [] for name in SECTIONS}
+    originals = {name: getattr(governance, name) for name in SECTIONS}
+    for name, function in originals.items():
+        setattr(governance, name, timing(function, spent[name]))
+    try:
+        yield spent
+    finally:
+        for name, function in originals.items():
+            setattr(governance, name, function)
+
+
+def timing(function: Callable[..., Any], spent: list[float]) -> Callable[..., Any]:
+    """`function`, appending the milliseconds each call takes to `spent`."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent.append(1000 * (time.perf_counter() - started))
+    return call
+
+
+def check_report(report: dict[str, Any]) -> None:
+    """Every section is there and not empty, and the seeded data exercises every figure."""
+    empty = [key for key in REPORT_KEYS if not report.get(key)]
+    require(not empty, f"report sections missing or empty: {empty}")
     require(sum(report["plans_by_state"].values()) == PLANS, "plans by state")
     figures = {
         "reviews completed (12 months)": report["review_timeliness"]["completed"],
@@ -1140,305 +832,3 @@ def check_figures(report: dict[str, Any]) -> None:
     require(not empty, f"figures with nothing in them: {empty}")
     require(len(report["blocking_rules"]["rules"]) >= 5, "blocking rules")
     print("    figures: " + ", ".join(f"{name} {value:,}" for name, value in figures.items()))
-
-
-def policy_of(app: Flask) -> ReportPolicy:
-    return ReportPolicy.from_engine(app.extensions["strengthwise"])
-
-
-def report_ms() -> float:
-    db.session.remove()   # each report in a new session, as each request gets
-    seconds = timed(lambda: governance_report(db.session, SERVICE, TODAY, policy_of(
-        current_app)))[0]
-    return 1000 * seconds
-
-
-def time_reports(app: Flask, runs: int = RUNS,
-                 cold: bool = True) -> tuple[float, list[float], dict[str, float]]:
-    """One cold report (a new engine, its first), then `runs` warm ones in which each section
-    function is timed by wrapping it in engine.governance: (cold ms, warm ms, median ms of
-    each section over the warm runs)."""
-    first = report_ms() if cold else 0.0
-    spent: dict[str, list[float]] = {name: [] for name in SECTIONS}
-    originals = {name: getattr(governance, name) for name in SECTIONS}
-
-    def wrapped(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent[name].append(1000 * (time.perf_counter() - started))
-        return call
-
-    for name, function in originals.items():
-        setattr(governance, name, wrapped(name, function))
-    try:
-        warm = [report_ms() for _ in range(runs)]
-    finally:
-        for name, function in originals.items():
-            setattr(governance, name, function)
-    db.session.remove()
-    return first, warm, {name: statistics.median(samples) for name, samples in spent.items()}
-
-
-def captured(app: Flask, name: str) -> list[tuple[str, Any]]:
-    """The statements a section sends, with their parameters."""
-    statements: list[tuple[str, Any]] = []
-
-    def keep(_conn, _cursor, statement, parameters, _context, _many):
-        statements.append((statement, parameters))
-
-    service = db.session.scalar(select(Service).where(Service.name == SERVICE))
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        SECTIONS[name](db.session, service, policy_of(app))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    db.session.remove()
-    return statements
-
-
-def explain_dominant(app: Flask, sections: dict[str, float]) -> None:
-    total = sum(sections.values())
-    dominant = [name for name, ms in sorted(sections.items(), key=lambda item: -item[1])
-                if ms >= 0.1 * total][:4]
-    postgres = db.engine.dialect.name == "postgresql"
-    for name in dominant:
-        print(f"    {name}: {sections[name]:.0f} ms ({100 * sections[name] / total:.0f}% of "
-              f"the sections); {'EXPLAIN ANALYZE' if postgres else 'EXPLAIN QUERY PLAN'} of "
-              "its queries:")
-        for statement, parameters in captured(app, name):
-            first = " ".join(statement.split())[:130]
-            prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
-            with db.engine.connect() as connection:
-                plan = connection.exec_driver_sql(prefix + statement, parameters).all()
-            print(f"      {first}{'…' if len(statement) > 130 else ''}")
-            lines = [row[0] for row in plan] if postgres else [row[-1] for row in plan]
-            if postgres:   # the plan's top line, its scans and the totals
-                lines = [lines[0]] + [line for line in lines[1:] if "Scan" in line
-                                      or "Time:" in line]
-            for line in lines[:10]:
-                print(f"        {line.strip()[:130]}{'…' if len(line.strip()) > 130 else ''}")
-
-
-def gc_share(app: Flask, warm_median: float) -> None:
-    """The same reports with Python's cyclic garbage collector off: its share of the time."""
-    gc.collect()
-    gc.disable()
-    try:
-        samples = [report_ms() for _ in range(3)]
-    finally:
-        gc.enable()
-    print(f"    the same report with gc disabled: median {statistics.median(samples):.0f} ms "
-          f"(the collector's share ≈ {warm_median - statistics.median(samples):.0f} ms: the "
-          "report keeps ~100k parsed JSON lists and ~14k ORM objects alive while it runs)")
-
-
-def rewrites(app: Flask, sections: dict[str, float]) -> None:
-    """Rewrites of the costliest sections, each checked to return exactly what the engine's
-    function returns, timed in the same way (median of 3)."""
-    policy = policy_of(app)
-    service = db.session.scalar(select(Service).where(Service.name == SERVICE))
-    service_id = service.id
-    candidates = [
-        ("recording_quality", "counts in SQL, only flagged records' flags fetched",
-         lambda: recording_quality_rewrite(db.session, service_id, TODAY)),
-        ("overdue_reviews", "next_review_date extracted in SQL, not whole versions loaded",
-         lambda: overdue_reviews_rewrite(db.session, service_id, TODAY)),
-        ("review_timeliness", "Core rows (columns) instead of ReviewCycle and Timer objects",
-         lambda: review_timeliness_rewrite(db.session, service_id, TODAY, policy)),
-        ("outcome_progress", "only each plan's latest review, only its outcome_ratings",
-         lambda: outcome_progress_rewrite(db.session, service_id)),
-    ]
-    saved = 0.0
-    for name, how, call in candidates:
-        db.session.remove()
-        service = db.session.scalar(select(Service).where(Service.name == SERVICE))
-        expected = SECTIONS[name](db.session, service, policy)
-        require(call() == expected, f"the {name} rewrite returns something else")
-        samples = []
-        for _ in range(3):
-            db.session.remove()
-            samples.append(1000 * timed(call)[0])
-        after = statistics.median(samples)
-        saved += sections[name] - after
-        print(f"    rewrite {name} ({how}): {sections[name]:.0f} → {after:.0f} ms")
-    print(f"    the four rewrites together save ≈ {saved:.0f} ms of the report")
-    db.session.remove()
-
-
-def recording_quality_rewrite(session: Any, service_id: int, today: date) -> dict[str, Any]:
-    """Count the window's records from the index; fetch and parse only the flagged ones."""
-    since = today - timedelta(days=89)
-    where = (Plan.service_id == service_id, DailyRecord.date >= since, DailyRecord.date <= today)
-    records = session.scalar(select(func.count()).select_from(DailyRecord)
-                             .join(Plan, DailyRecord.plan_id == Plan.id).where(*where))
-    flag_lists = session.scalars(select(DailyRecord.language_flags)
-                                 .join(Plan, DailyRecord.plan_id == Plan.id)
-                                 .where(*where, FLAGGED)).all()
-    terms: Counter[str] = Counter()
-    categories: dict[str, str] = {}
-    for flags in flag_lists:
-        for flag in {flag["term"]: flag for flag in flags}.values():
-            terms[flag["term"]] += 1
-            categories[flag["term"]] = flag.get("category", "")
-    clean = records - len(flag_lists)
-    ranked_terms = sorted(terms.items(), key=lambda item: (-item[1], item[0]))[:10]
-    return {"from": since.isoformat(), "to": today.isoformat(), "window_days": 90,
-            "records": records, "clean": clean, "flagged": len(flag_lists),
-            "clean_share": round(clean / records, 3) if records else None,
-            "top_terms": [{"term": term, "category": categories[term], "records": count}
-                          for term, count in ranked_terms]}
-
-
-def overdue_reviews_rewrite(session: Any, service_id: int, today: date) -> dict[str, Any]:
-    """overdue_reviews reading only next_review_date from the version in force."""
-    from engine.governance import AWAITING_REVIEW, _in_review_past_task_due, _overdue
-    rows = session.execute(
-        select(Plan.id, Person.name, Plan._state, Plan.next_review_on,
-               PlanVersion.content["next_review_date"].as_string())
-        .join(Person, Plan.person_id == Person.id)
-        .outerjoin(PlanVersion, (PlanVersion.plan_id == Plan.id)
-                   & (PlanVersion.number == Plan.current_version))
-        .where(Plan.service_id == service_id, Plan._state.in_(AWAITING_REVIEW))).all()
-    plans = _in_review_past_task_due(session, service_id, today)
-    for plan_id, person, state, next_review_on, written in rows:
-        due = next_review_on or (date.fromisoformat(written) if written else None)
-        if due is not None and due < today:
-            plans.append(_overdue(plan_id, person, state, due, today,
-                                  "the review date has passed and no review has started"))
-    plans.sort(key=lambda item: (item["due_on"], item["plan_id"]))
-    return {"count": len(plans), "plans": plans}
-
-
-def review_timeliness_rewrite(session: Any, service_id: int, today: date,
-                              policy: ReportPolicy) -> dict[str, Any]:
-    """review_timeliness on Core rows: the same columns, no ORM objects."""
-    from engine.governance import COMPLETING, _fell_due_on, _share, _start_of, _year_before
-    zone, since = policy.zone, _year_before(today)
-    rows = session.execute(
-        select(ReviewCycle.number, ReviewCycle.opened_at, ReviewCycle.closed_at,
-               ReviewCycle.closed_by, Plan.id.label("plan_id"), Person.name)
-        .join(Plan, ReviewCycle.plan_id == Plan.id).join(Person, Plan.person_id == Person.id)
-        .where(Plan.service_id == service_id, ReviewCycle.closed_by.in_(COMPLETING),
-               ReviewCycle.closed_at >= _start_of(since, zone))
-        .order_by(ReviewCycle.closed_at, ReviewCycle.id)).all()
-    schedules: dict[int, list[Any]] = {}
-    plan_ids = {row.plan_id for row in rows}
-    if plan_ids:
-        for timer in session.execute(
-                select(Timer.subject_id, Timer.created_at, Timer.due_at).where(
-                    Timer.subject_type == "plan", Timer.subject_id.in_(plan_ids),
-                    Timer.transition == "start_review").order_by(Timer.created_at, Timer.id)):
-            schedules.setdefault(timer.subject_id, []).append(timer)
-    reviews = []
-    for cycle in rows:
-        closed_on = cycle.closed_at.astimezone(zone).date()
-        if closed_on > today:
-            continue
-        due_on = _fell_due_on(cycle, schedules.get(cycle.plan_id, []), zone)
-        deadline = due_on + timedelta(days=policy.review_grace_days)
-        reviews.append({
-            "plan_id": cycle.plan_id, "person": cycle.name, "cycle": cycle.number,
-            "due_on": due_on.isoformat(), "deadline": deadline.isoformat(),
-            "completed_on": closed_on.isoformat(), "completed_by": cycle.closed_by,
-            "on_time": closed_on <= deadline, "days_late": max(0, (closed_on - deadline).days)})
-    on_time = sum(1 for review in reviews if review["on_time"])
-    return {"from": since.isoformat(), "to": today.isoformat(),
-            "grace_days": policy.review_grace_days, "completed": len(reviews),
-            "on_time": on_time, "late": len(reviews) - on_time,
-            "on_time_share": _share(on_time, len(reviews)), "reviews": reviews}
-
-
-def outcome_progress_rewrite(session: Any, service_id: int) -> dict[str, Any]:
-    """The latest completed review per open plan chosen in SQL; only its ratings read."""
-    from engine.governance import COMPLETING, RATINGS, _share
-    latest = (select(ReviewCycle.plan_id, func.max(ReviewCycle.number).label("number"))
-              .join(Review, Review.cycle_id == ReviewCycle.id)
-              .where(ReviewCycle.closed_by.in_(COMPLETING))
-              .group_by(ReviewCycle.plan_id).subquery())
-    lists = session.scalars(
-        select(Review.content["outcome_ratings"])
-        .join(ReviewCycle, Review.cycle_id == ReviewCycle.id)
-        .join(latest, (latest.c.plan_id == ReviewCycle.plan_id)
-              & (latest.c.number == ReviewCycle.number))
-        .join(Plan, Review.plan_id == Plan.id)
-        .where(Plan.service_id == service_id, Plan._state != "closed")).all()
-    ratings = Counter(rating["rating"] for ratings_of in lists for rating in ratings_of or [])
-    return {"plans_reviewed": len(lists), "outcomes_rated": sum(ratings.values()),
-            "ratings": {rating: ratings.get(rating, 0) for rating in RATINGS},
-            "progressing_share": _share(ratings["achieved"] + ratings["progressing"],
-                                        sum(ratings.values()))}
-
-
-def try_indexes(app: Flask, before: dict[str, float]) -> None:
-    """Add the trial indexes to this scratch database and time the report and its sections
-    again (the engine's queries, unchanged; the partial index serves the rewrite above)."""
-    postgres = db.engine.dialect.name == "postgresql"
-    db.session.remove()
-    for ddl in TRIAL_INDEXES.values():
-        with db.engine.begin() as connection:
-            connection.execute(text(ddl))
-    if postgres:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("ANALYZE"))
-    _, warm, after = time_reports(app, runs=3, cold=False)
-    changed = ", ".join(f"{name} {before[name]:.0f} → {after[name]:.0f}"
-                        for name in before if abs(after[name] - before[name]) >= 2.0)
-    print(f"    with the trial indexes {'; '.join(TRIAL_INDEXES)}: report median "
-          f"{statistics.median(warm):.0f} ms (3 runs); sections (ms): "
-          f"{changed or 'none moved by 2 ms or more'}")
-    db.session.remove()
-    service_id = db.session.scalar(select(Service.id).where(Service.name == SERVICE))
-    samples = []
-    for _ in range(3):
-        db.session.remove()
-        samples.append(1000 * timed(lambda: recording_quality_rewrite(db.session, service_id,
-                                                                      TODAY))[0])
-    print(f"    recording_quality rewrite with the partial index: "
-          f"{statistics.median(samples):.0f} ms")
-    db.session.remove()
-    with rewritten():
-        _, warm, sections = time_reports(app, runs=3, cold=False)
-        gc.collect()
-        gc.disable()
-        try:
-            no_gc = [report_ms() for _ in range(3)]
-        finally:
-            gc.enable()
-    print(f"    governance_report with the four rewrites patched in (and these indexes): median "
-          f"{statistics.median(warm):.0f} ms, max {max(warm):.0f} ms (3 runs; gc disabled: "
-          f"{statistics.median(no_gc):.0f} ms); sections (ms): {ranked(sections)}")
-    db.session.remove()
-
-
-@contextmanager
-def rewritten() -> Iterator[None]:
-    """engine.governance with the rewritten sections in place of its own."""
-    replacements = {
-        "recording_quality": lambda session, service_id, today, *_: recording_quality_rewrite(
-            session, service_id, today),
-        "overdue_reviews": overdue_reviews_rewrite,
-        "review_timeliness": review_timeliness_rewrite,
-        "outcome_progress": outcome_progress_rewrite,
-    }
-    originals = {name: getattr(governance, name) for name in replacements}
-    for name, function in replacements.items():
-        setattr(governance, name, function)
-    try:
-        yield
-    finally:
-        for name, function in originals.items():
-            setattr(governance, name, function)
-
-
-# --- main -------------------------------------------------------------------------------------
-
-def main() -> None:
-    print(f"audit: {machine()}")
-    from engine import load_registry, load_settings
-    moves = Moves(load_registry(load_settings()))
-    with scratch_dir() as directory:
-        bench_verify(directory, moves)
-    bench_governance(moves)
