@@ -551,3 +551,14 @@ def _check_copy(connection: Connection, template: dict[str, dict], first: dict[s
         differ = {name for name in raw[0] if raw[0][name] != raw[1][name]}
         require(differ <= _CHANGED[table.name],
                 f"copied {table.name} rows differ from the engine's in {sorted(differ)}")
+
+
+def on_each_backend(run: Callable[[Any], None]) -> None:
+    """Run `run` on a scratch SQLite database, then on PostgreSQL if a server answers."""
+    with scratch_dir() as directory:
+        run(SQLiteScratch(directory))
+    server = postgres_server()
+    if server is None:
+        print("PostgreSQL: skipped, no server answers (set STRENGTHWISE_BENCH_POSTGRES)")
+    else:
+        run(PostgresScratch(server))

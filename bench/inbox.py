@@ -21,7 +21,7 @@ from web.extensions import db
 
 from .common import (Crew, PostgresScratch, Slot, SQLiteScratch, add_active_plan, add_crews,
                      add_team, api_get, app_on, copy_active_plan, insert_rows, judge, machine,
-                     measure, next_ids, person_name, postgres_server, require, scratch_dir, settle,
+                     measure, next_ids, on_each_backend, person_name, require, settle,
                      sync_sequences)
 
 TASKS = 50_000
@@ -48,13 +48,7 @@ def main() -> None:
     print(f"inbox: {TASKS:,} tasks in {SERVICES} services ({STAFF_EACH} staff and a manager "
           f"each, {SERVICES * PLANS_EACH} plans as subjects); {REQUESTS} GETs per line, "
           "in-process test client")
-    with scratch_dir() as directory:
-        bench_backend(SQLiteScratch(directory))
-    server = postgres_server()
-    if server is None:
-        print("PostgreSQL: skipped, no server answers (set STRENGTHWISE_BENCH_POSTGRES)")
-    else:
-        bench_backend(PostgresScratch(server))
+    on_each_backend(bench_backend)
 
 
 def bench_backend(scratch: SQLiteScratch | PostgresScratch) -> None:

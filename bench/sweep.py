@@ -14,7 +14,7 @@ from web.extensions import db
 
 from .common import (Crew, PostgresScratch, Slot, SQLiteScratch, StatementCounter, add_active_plan,
                      add_crews, add_team, app_on, copy_active_plan, judge, machine, plan_content,
-                     postgres_server, require, scratch_dir, settle)
+                     on_each_backend, require, settle)
 
 SIZES = (10_000, 100_000)
 DUE = 1_000
@@ -47,13 +47,7 @@ def main() -> None:
           "services (one plan made through the engine, the rest bulk copies of its rows; "
           "PostgreSQL VACUUM ANALYZEd after seeding), batch size from config; the median of "
           f"{RUNS} sweeps, each on a fresh copy of the seeded database")
-    with scratch_dir() as directory:
-        bench_backend(SQLiteScratch(directory))
-    server = postgres_server()
-    if server is None:
-        print("PostgreSQL: skipped, no server answers (set STRENGTHWISE_BENCH_POSTGRES)")
-    else:
-        bench_backend(PostgresScratch(server))
+    on_each_backend(bench_backend)
 
 
 def bench_backend(scratch: SQLiteScratch | PostgresScratch) -> None:
