@@ -82,6 +82,20 @@ def append(session: Session, **fields: Any) -> Recorded:
     return Recorded(content["seq"], body, digest)
 
 
+def subject_events(subject_type: str, subject_id: int, *columns, outcome: str | None = None,
+                   transition: str | None = None, actor: str | None = None):
+    """A subject's events in chain order, optionally filtered: the query the API, the audit
+    pages and their exports all read."""
+    query = (select(*(columns or (AuditEvent,)))
+             .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
+             .order_by(AuditEvent.seq))
+    for column, value in ((AuditEvent.outcome, outcome), (AuditEvent.transition, transition),
+                          (AuditEvent.actor, actor)):
+        if value:
+            query = query.where(column == value)
+    return query
+
+
 def documents_json(rows) -> str:
     """`{"events": [...]}` from (body, hash) rows, without parsing the bodies again."""
     return '{"events":[' + ",".join(f'{body[:-1]},"hash":"{digest}"}}'

@@ -4,10 +4,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from flask import Response, request
-from sqlalchemy import select
 
 from engine.access import Actor
-from engine.audit import documents_json
+from engine.audit import documents_json, subject_events
 from engine.errors import Invalid, NotFound
 from engine.models import AuditEvent, WorkflowSubject
 
@@ -51,19 +50,12 @@ def fire_from_request(model: type[WorkflowSubject], subject_id: int, name: str, 
 
 def audit_response(subject_type: str, subject_id: int) -> Response:
     """The subject's audit events as stored (the hashed JSON), filtered by the query string."""
-    query = (select(AuditEvent.body, AuditEvent.hash)
-             .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
-             .order_by(AuditEvent.seq))
     outcome = request.args.get("outcome")
-    if outcome:
-        if outcome not in OUTCOMES:
-            raise Invalid("unknown outcome",
-                          {"outcome": [f"must be one of {', '.join(OUTCOMES)}"]})
-        query = query.where(AuditEvent.outcome == outcome)
-    if request.args.get("transition"):
-        query = query.where(AuditEvent.transition == request.args["transition"])
-    if request.args.get("actor"):
-        query = query.where(AuditEvent.actor == request.args["actor"])
+    if outcome and outcome not in OUTCOMES:
+        raise Invalid("unknown outcome", {"outcome": [f"must be one of {', '.join(OUTCOMES)}"]})
+    query = subject_events(subject_type, subject_id, AuditEvent.body, AuditEvent.hash,
+                           outcome=outcome, transition=request.args.get("transition"),
+                           actor=request.args.get("actor"))
     return Response(documents_json(db.session.execute(query)), mimetype="application/json")
 
 

@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import select
 
 from engine import plans, records
-from engine.audit import documents_json
+from engine.audit import documents_json, subject_events
 from engine.models import AuditEvent, DailyRecord, Plan
 
 from ..auth import page_actor
@@ -49,25 +48,13 @@ class Filters:
                    transition=args.get("transition", "").strip() or None,
                    actor=args.get("actor", "").strip() or None)
 
-    def apply(self, query):
-        if self.outcome:
-            query = query.where(AuditEvent.outcome == self.outcome)
-        if self.transition:
-            query = query.where(AuditEvent.transition == self.transition)
-        if self.actor:
-            query = query.where(AuditEvent.actor == self.actor)
-        return query
-
     def args(self) -> dict[str, str]:
         return {key: value for key, value in vars(self).items() if value}
 
 
 def events_query(plan: Plan, filters: Filters, *columns):
     """The plan's audit events in chain order, filtered as the API filters them."""
-    query = (select(*columns).where(AuditEvent.subject_type == "plan",
-                                    AuditEvent.subject_id == plan.id)
-             .order_by(AuditEvent.seq))
-    return filters.apply(query)
+    return subject_events("plan", plan.id, *columns, **vars(filters))
 
 
 # --- the trail -------------------------------------------------------------------------------

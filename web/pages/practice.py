@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from engine import competency as competencies
 from engine import supervision as supervisions
+from engine.audit import subject_events
 from engine.errors import Blocked, Conflict, Invalid
 from engine.models import AuditEvent, Service, User
 from engine.supervision import PROMPTS
@@ -147,9 +148,7 @@ def _id_arg(kind: str) -> str:
 def _workflow_view(item, actor) -> dict:
     workflow = engine().workflow_of(item)
     events = [json.loads(body) for (body,) in db.session.execute(
-        select(AuditEvent.body).where(AuditEvent.subject_type == type(item).subject_type,
-                                      AuditEvent.subject_id == item.id)
-        .order_by(AuditEvent.seq))]
+        subject_events(type(item).subject_type, item.id, AuditEvent.body))]
     from ..diagram import state_diagram
     return {"workflow": workflow, "options": engine().options(db.session, item, actor),
             "events": events, "diagram": state_diagram(workflow, item.state)}
