@@ -27,20 +27,44 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
-import engine.governance as governance
+import engine.care.governance as governance
 from engine import load_registry, load_settings
-from engine.audit import GENESIS, HASHED_FIELDS, PROJECTED, canonical, event_hash, verify_chain
-from engine.clock import as_utc
-from engine.definitions import Registry
-from engine.governance import ReportPolicy, governance_report
-from engine.models import (AuditEvent, AuditHead, Competency, DailyRecord, Person, Plan,
-                           PlanVersion, Review, ReviewCycle, Service, Supervision, Task, Timer,
-                           User, user_services)
+from engine.care.governance import ReportPolicy, governance_report
+from engine.care.language import vocabulary_of
+from engine.care.models import (
+    Competency,
+    DailyRecord,
+    Person,
+    Plan,
+    PlanVersion,
+    Review,
+    ReviewCycle,
+    Supervision,
+)
+from engine.core.audit import GENESIS, HASHED_FIELDS, PROJECTED, canonical, event_hash, verify_chain
+from engine.core.clock import as_utc
+from engine.core.definitions import Registry
+from engine.core.models import AuditEvent, AuditHead, Service, Task, Timer, User, user_services
 from web.extensions import db
 
-from .common import (NOW, SERVICE, PostgresScratch, SQLiteScratch, app_on, insert_rows, judge,
-                     machine, measure, plan_content, postgres_server, require, scratch_dir,
-                     settle, sqlite_url, sync_sequences)
+from .common import (
+    NOW,
+    SERVICE,
+    PostgresScratch,
+    SQLiteScratch,
+    app_on,
+    insert_rows,
+    judge,
+    machine,
+    measure,
+    plan_content,
+    postgres_server,
+    require,
+    scratch_dir,
+    settle,
+    sqlite_url,
+    sync_sequences,
+)
 
 EVENTS = 1_000_000
 MIN_RATE = 100_000.0             # events verified per second
@@ -319,7 +343,7 @@ class ServiceData:
         self.packs = {name: moves.pack(name) for name in ("support_plan", "supervision",
                                                           "competency")}
         self.move_cache: dict[tuple, Move] = {}
-        self.vocabulary = moves.registry.vocabulary
+        self.vocabulary = vocabulary_of(moves.registry)
         self.outcomes: dict[int, list[str]] = {}
         self.open_plans: list[int] = []
         self._people()

@@ -26,13 +26,13 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from engine import Actor, Engine, FixedClock
-from engine.models import (Acknowledgement, DraftEditor, Person, Plan, PlanVersion, Service,
-                           Timer, User, user_services)
-from engine.plans import acknowledge, create_person, create_plan
+from engine.care.models import Acknowledgement, DraftEditor, Person, Plan, PlanVersion
+from engine.care.plans import acknowledge, create_person, create_plan
+from engine.core.models import Service, Timer, User, user_services
 from engine.schema import upgrade
-from engine.settings import resolve_database_url
-from engine.uow import unit_of_work
-from engine.users import add_user
+from engine.core.settings import resolve_database_url
+from engine.core.uow import unit_of_work
+from engine.core.users import add_user
 from web import create_app
 from web.extensions import db
 

@@ -14,15 +14,33 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from engine import Actor
-from engine.models import Task, User
-from engine.tasks import INBOX_LIMIT, OPEN_STATUSES, inbox_queries
-from engine.uow import unit_of_work
+from engine.core.models import Task, User
+from engine.core.tasks import INBOX_LIMIT, OPEN_STATUSES, inbox_queries
+from engine.core.uow import unit_of_work
 from web.extensions import db
 
-from .common import (Crew, PostgresScratch, Slot, SQLiteScratch, add_active_plan, add_crews,
-                     add_team, api_get, app_on, copy_active_plan, insert_rows, judge, machine,
-                     measure, next_ids, on_each_backend, person_name, require, settle,
-                     sync_sequences)
+from .common import (
+    Crew,
+    PostgresScratch,
+    Slot,
+    SQLiteScratch,
+    add_active_plan,
+    add_crews,
+    add_team,
+    api_get,
+    app_on,
+    copy_active_plan,
+    insert_rows,
+    judge,
+    machine,
+    measure,
+    next_ids,
+    on_each_backend,
+    person_name,
+    require,
+    settle,
+    sync_sequences,
+)
 
 TASKS = 50_000
 SERVICES, STAFF_EACH, PLANS_EACH = 20, 5, 20

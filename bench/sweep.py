@@ -8,13 +8,29 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from engine.models import AuditEvent, Plan, Task, Timer
-from engine.sweep import sweep
+from engine.care.models import Plan
+from engine.core.models import AuditEvent, Task, Timer
+from engine.core.sweep import sweep
 from web.extensions import db
 
-from .common import (Crew, PostgresScratch, Slot, SQLiteScratch, StatementCounter, add_active_plan,
-                     add_crews, add_team, app_on, copy_active_plan, judge, machine, plan_content,
-                     on_each_backend, require, settle)
+from .common import (
+    Crew,
+    PostgresScratch,
+    Slot,
+    SQLiteScratch,
+    StatementCounter,
+    add_active_plan,
+    add_crews,
+    add_team,
+    app_on,
+    copy_active_plan,
+    judge,
+    machine,
+    on_each_backend,
+    plan_content,
+    require,
+    settle,
+)
 
 SIZES = (10_000, 100_000)
 DUE = 1_000

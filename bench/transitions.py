@@ -11,15 +11,29 @@ from sqlalchemy import create_engine, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from engine import Actor, Registry
-from engine.audit import GENESIS, PROJECTED, canonical, event_hash
-from engine.db import WRITE, configure_engine
-from engine.errors import Blocked
-from engine.models import AuditEvent, Plan, PlanVersion
+from engine.care.models import Plan, PlanVersion
+from engine.core.audit import GENESIS, PROJECTED, canonical, event_hash
+from engine.core.db import WRITE, configure_engine
+from engine.core.errors import Blocked
+from engine.core.models import AuditEvent
 from web.extensions import db
 
-from .common import (SERVICE, StatementCounter, Team, Timings, add_team, api_get,
-                     bench_app, copy_database, judge, measure, require, scratch_dir,
-                     seed_drafts, sqlite_url)
+from .common import (
+    SERVICE,
+    StatementCounter,
+    Team,
+    Timings,
+    add_team,
+    api_get,
+    bench_app,
+    copy_database,
+    judge,
+    measure,
+    require,
+    scratch_dir,
+    seed_drafts,
+    sqlite_url,
+)
 
 PLANS = 2000
 AUDIT_EVENTS = 1000

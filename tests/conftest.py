@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import create_engine, text
 
-from engine.clock import FixedClock
+from engine.core.clock import FixedClock
 from engine.schema import upgrade
-from engine.settings import resolve_database_url
+from engine.core.settings import resolve_database_url
 
 from .helpers import Api, Users
 
@@ -46,11 +46,11 @@ def hash_each_password_once():
     """scrypt is deliberately slow (~0.1 s); the cast's passwords are hashed once per run."""
     import functools
 
-    import engine.users
-    original = engine.users.hash_password
-    engine.users.hash_password = functools.lru_cache(maxsize=None)(original)
+    import engine.core.users
+    original = engine.core.users.hash_password
+    engine.core.users.hash_password = functools.lru_cache(maxsize=None)(original)
     yield
-    engine.users.hash_password = original
+    engine.core.users.hash_password = original
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from engine.users import add_user
+from engine.core.users import add_user
 
 CAST = {
     # username: (role, services)
@@ -203,8 +203,9 @@ def review_record(**fields) -> dict:
 
 def seed_active_plans(app, count: int, service: str = "riverside") -> list[int]:
     """`count` active plans made through the engine (no HTTP), reviews due 2027-01-12."""
-    from engine import Actor, plans
-    from engine.models import User
+    from engine import Actor
+    from engine.care import plans
+    from engine.core.models import User
     from web.extensions import db
 
     engine = app.extensions["strengthwise"]

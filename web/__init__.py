@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from flask import Flask
 
 from engine import Engine, load_registry, load_settings
-from engine.db import configure_engine
+from engine.core.db import configure_engine
 
 from .extensions import db
 

@@ -7,9 +7,9 @@ from flask import Flask, g, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine.access import Actor
-from engine.access_log import record_read
-from engine.models import Plan
+from engine.care.access_log import record_read
+from engine.care.models import Plan
+from engine.core.access import Actor
 
 from .extensions import db
 from .runtime import engine

@@ -5,13 +5,12 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from engine.access import Actor
-from engine.models import User
-from engine.users import Throttled, sign_in
+from engine.core.access import Actor
+from engine.core.models import User
+from engine.core.users import Throttled, sign_in
 
 from .extensions import db
 from .runtime import engine

@@ -8,10 +8,11 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from engine import DefinitionError, load_registry, load_settings
-from engine.audit import verify_chain
-from engine.errors import Invalid
+from engine.care.language import vocabulary_of
+from engine.core.audit import verify_chain
+from engine.core.errors import Invalid
 from engine.schema import current_revision, head_revision, upgrade
-from engine.users import add_user, new_password
+from engine.core.users import add_user, new_password
 
 from .extensions import db
 from .runtime import engine
@@ -124,8 +125,8 @@ def tick_command(at: str | None) -> None:
     """Fire due timers and escalate overdue tasks once; print what was done."""
     from datetime import datetime
 
-    from engine.clock import as_utc
-    from engine.sweep import sweep
+    from engine.core.clock import as_utc
+    from engine.core.sweep import sweep
 
     require_schema()
     try:
@@ -182,8 +183,8 @@ def audit_quality(services: tuple[str, ...]) -> None:
     """Run the auditable-validation rules across services; print findings per record."""
     from sqlalchemy import select
 
-    from engine.models import Service
-    from engine.quality import run_quality_audit
+    from engine.care.quality import run_quality_audit
+    from engine.core.models import Service
 
     require_schema()
     known = list(db.session.scalars(select(Service.name).order_by(Service.name)))
@@ -235,7 +236,7 @@ def rules_check() -> None:
     for pack in registry.packs.values():
         if pack.name not in used:
             click.echo(f"ok  {pack.source.name} {pack.label}: {len(pack.rules)} rules")
-    vocabulary = registry.vocabulary
+    vocabulary = vocabulary_of(registry)
     click.echo(f"ok  {vocabulary.label}: {len(vocabulary.terms)} recording-language terms")
 
 

@@ -19,15 +19,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import Actor, Engine
-from engine.access import ROLES
-from engine.errors import Blocked
-from engine.competency import enrol, observe, record_part
-from engine.models import Competency, Person, Plan, Service, Task, User
-from engine.plans import acknowledge, create_person, create_plan, update_draft
-from engine.records import write_record
-from engine.supervision import schedule
-from engine.uow import unit_of_work
-from engine.users import add_user, ensure_service, issue_token, new_password
+from engine.care.competency import enrol, observe, record_part
+from engine.care.language import vocabulary_of
+from engine.care.models import Competency, Person, Plan
+from engine.care.plans import acknowledge, create_person, create_plan, update_draft
+from engine.care.records import write_record
+from engine.care.supervision import schedule
+from engine.core.access import ROLES
+from engine.core.errors import Blocked
+from engine.core.models import Service, Task, User
+from engine.core.uow import unit_of_work
+from engine.core.users import add_user, ensure_service, issue_token, new_password
 
 from .api.schemas import PlanContentSchema
 
@@ -247,7 +249,7 @@ class _Demo:
 
     def record(self, plan: Plan, username: str, fields: dict[str, Any]) -> None:
         write_record(self.session, self.actor(username), plan.id, fields,
-                     self.engine.registry.vocabulary, self.engine.now(), self.engine.today())
+                     vocabulary_of(self.engine.registry), self.engine.now(), self.engine.today())
 
     def practice(self) -> bool:
         """Sam trained, assessed, observed and signed off; his next supervision scheduled.

@@ -7,7 +7,7 @@ from textwrap import wrap
 
 from markupsafe import Markup, escape
 
-from engine.definitions import WorkflowDef
+from engine.core.definitions import WorkflowDef
 
 BOX_W, GAP_X, GAP_Y, LINE, ARC, MARGIN = 150, 96, 36, 15, 26, 16
 INK, BRAND, MUTED = "#1b1b1b", "#1d4f6e", "#505a5f"

@@ -1,7 +1,7 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 from flask_sqlalchemy import SQLAlchemy
 
-from engine.db import Base
+from engine.core.db import Base
 
 # The models live in engine/ on their own declarative base (no Flask there); Flask-SQLAlchemy
 # shares its metadata and provides the app-scoped session and engine.

@@ -7,7 +7,7 @@ from flask import current_app, request
 from marshmallow import Schema
 
 from engine import Engine
-from engine.errors import Invalid
+from engine.core.errors import Invalid
 
 
 def engine() -> Engine:

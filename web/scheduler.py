@@ -12,7 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from engine.sweep import sweep
+from engine.core.sweep import sweep
 
 from .extensions import db
 

@@ -1,8 +1,8 @@
 """Alembic environment: runs on the connection strengthwise hands it (see engine.schema)."""
 from alembic import context
 
-from engine.db import Base
-import engine.models  # noqa: F401  (registers the tables on Base.metadata)
+import engine.care.models  # noqa: F401  (registers every table on Base.metadata)
+from engine.core.db import Base
 
 config = context.config
 connection = config.attributes["connection"]

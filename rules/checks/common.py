@@ -1,7 +1,7 @@
 """Checks that any workflow may use."""
 from __future__ import annotations
 
-from engine.rules import RuleContext, check
+from engine.core.rules import RuleContext, check
 
 from .text import blank
 

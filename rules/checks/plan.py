@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from engine.rules import RuleContext, check
+from engine.core.rules import RuleContext, check
 
 from .text import and_join, as_date, blank, missing_fields
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.quality import Issue
-from engine.rules import RuleContext, check
-from engine.supervision import SupervisionSnapshot
+from engine.care.quality import Issue
+from engine.care.supervision import SupervisionSnapshot
+from engine.core.rules import RuleContext, check
 
 from .text import as_date
 

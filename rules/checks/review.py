@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.reviews import QUESTIONS
-from engine.rules import RuleContext, check
+from engine.care.reviews import QUESTIONS
+from engine.core.rules import RuleContext, check
 
 from .text import and_join, as_date, blank
 

@@ -1,8 +1,8 @@
 """Checks for supervision and competency (rule ids supervision.* and competency.*)."""
 from __future__ import annotations
 
-from engine.rules import RuleContext, check
-from engine.supervision import PROMPTS, RECORD_FIELDS
+from engine.care.supervision import PROMPTS, RECORD_FIELDS
+from engine.core.rules import RuleContext, check
 
 from .text import and_join, as_date, blank
 

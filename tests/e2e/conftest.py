@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = (os.environ.get("STRENGTHWISE_CHROMIUM") or shutil.which("chromium")
@@ -62,7 +61,7 @@ def _free_port() -> int:
 def _prepare_database(url: str) -> None:
     """Migrate and add the cast in-process (the CLI's own tests cover `init` and `user add`)."""
     from engine.schema import upgrade
-    from engine.users import add_user
+    from engine.core.users import add_user
     from web import create_app
     from web.extensions import db
 

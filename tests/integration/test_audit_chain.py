@@ -96,7 +96,7 @@ def test_a_rehashed_edit_still_breaks_the_link_to_the_next_event(database_url, t
 
 
 def test_the_application_refuses_to_update_or_delete_audit_events(app, trail):
-    from engine.models import AuditEvent, StateAssignmentError
+    from engine.core.models import AuditEvent, StateAssignmentError
     from web.extensions import db
     with app.app_context():
         event = db.session.get(AuditEvent, 1)

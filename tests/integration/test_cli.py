@@ -33,8 +33,8 @@ def test_user_add_prints_a_working_token_last_and_uses_a_piped_password(database
     client = Api(app.test_client(), Users({"rosa": token}))
     assert client.as_("rosa").get("/me").json == {
         "username": "rosa", "role": "manager", "services": ["elm-court", "riverside"]}
-    from engine.models import User
-    from engine.users import password_matches
+    from engine.core.models import User
+    from engine.core.users import password_matches
     from web.extensions import db
     with app.app_context():
         user = db.session.query(User).filter_by(username="rosa").one()

@@ -1,7 +1,7 @@
 """Strengths-based practice competency through the API, and its refresher cycle."""
 from datetime import datetime, timezone
 
-from engine.sweep import sweep
+from engine.core.sweep import sweep
 from web.extensions import db
 
 TRAINING = {"completed_on": "2026-11-18",

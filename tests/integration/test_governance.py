@@ -5,8 +5,8 @@ import csv
 import io
 from datetime import date, datetime, timezone
 
-from engine.governance import ReportPolicy, governance_report
-from engine.sweep import sweep
+from engine.care.governance import ReportPolicy, governance_report
+from engine.core.sweep import sweep
 from tests.helpers import Browser, active_plan, daily_record, plan_content, review_record
 from web.extensions import db
 

@@ -1,7 +1,7 @@
 """The task inbox: tasks come and go with the workflow; nobody ticks a box to pretend."""
 from datetime import datetime, timezone
 
-from engine.sweep import sweep
+from engine.core.sweep import sweep
 from tests.helpers import active_plan, plan_content
 from web.extensions import db
 

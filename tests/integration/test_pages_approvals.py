@@ -1,7 +1,7 @@
 """The approvals queue: plans waiting for a manager, approved or returned with a comment."""
 import re
 
-from engine.models import Task
+from engine.core.models import Task
 from tests.helpers import Browser, plan_content
 from web.extensions import db
 

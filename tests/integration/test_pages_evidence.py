@@ -2,8 +2,8 @@
 import re
 from datetime import datetime, timezone
 
-from engine.models import DailyRecord, Review
-from engine.sweep import sweep
+from engine.care.models import DailyRecord, Review
+from engine.core.sweep import sweep
 from tests.helpers import Browser, active_plan, daily_record, review_record
 from web.extensions import db
 

@@ -1,11 +1,10 @@
 """The plan pages, through the browser's eyes: the list, a new person, the plan page with its
 checklists and buttons, firing steps, acknowledging, the draft editor and the diagram."""
-from html.parser import HTMLParser
-
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
-from engine.definitions import StateDef, TransitionDef, WorkflowDef
+from engine.core.definitions import StateDef, TransitionDef, WorkflowDef
 from tests.helpers import Browser, active_plan, plan_content
 from web.diagram import state_diagram
 

@@ -81,7 +81,7 @@ def test_approval_freezes_an_immutable_version_that_staff_follow(api):
 
 
 def test_request_approval_opens_one_task_that_approval_closes(api, app):
-    from engine.models import Task
+    from engine.core.models import Task
     from web.extensions import db
 
     sam, max_ = api.as_("sam"), api.as_("max")
@@ -96,7 +96,7 @@ def test_request_approval_opens_one_task_that_approval_closes(api, app):
 
 
 def test_activation_schedules_the_review_timer_at_the_next_review_date(api, app):
-    from engine.models import Timer
+    from engine.core.models import Timer
     from web.extensions import db
 
     sam, max_ = api.as_("sam"), api.as_("max")
@@ -124,7 +124,7 @@ def test_closing_needs_a_reason_and_is_final(api):
 
 
 def test_a_manager_returns_a_draft_with_a_comment_and_the_approval_task_closes(api, app):
-    from engine.models import Task
+    from engine.core.models import Task
     from web.extensions import db
 
     sam, max_ = api.as_("sam"), api.as_("max")

@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from engine.quality import run_quality_audit
-from engine.sweep import sweep
+from engine.care.quality import run_quality_audit
+from engine.core.sweep import sweep
 from tests.helpers import active_plan, daily_record, plan_content, run_cli
 from web.extensions import db
 

@@ -2,8 +2,8 @@
 reduce support when — and only when — the records show progress."""
 from datetime import datetime, timezone
 
-from engine.models import Task, Timer
-from engine.sweep import sweep
+from engine.core.models import Task, Timer
+from engine.core.sweep import sweep
 from tests.helpers import active_plan, daily_record, review_record
 from web.extensions import db
 
@@ -231,7 +231,7 @@ def test_revising_opens_a_new_draft_while_the_approved_version_stays_in_force(ap
 
 
 def test_a_timer_that_cannot_fire_fails_alone_and_the_others_still_fire(api, app):
-    from engine.models import Timer as TimerRow
+    from engine.core.models import Timer as TimerRow
     plan = active_plan(api)
     with app.app_context():
         db.session.add(TimerRow(workflow="retired_workflow", subject_type="plan",

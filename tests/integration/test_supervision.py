@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from engine.models import Task
-from engine.sweep import sweep
+from engine.core.models import Task
+from engine.core.sweep import sweep
 from tests.helpers import active_plan, daily_record
 from web.extensions import db
 

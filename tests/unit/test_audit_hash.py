@@ -1,7 +1,7 @@
 """The audit hash is over a canonical serialisation: stable, and sensitive to every field."""
 from datetime import datetime, timezone
 
-from engine.audit import GENESIS, HASHED_FIELDS, canonical, event_hash
+from engine.core.audit import GENESIS, HASHED_FIELDS, canonical, event_hash
 
 EVENT = {"seq": 1, "at": datetime(2026, 11, 20, 9, 0, 0, 123456, tzinfo=timezone.utc),
          "actor": "max", "actor_role": "manager", "workflow": "support_plan",

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.language import read_vocabulary
+from engine.care.language import read_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "rules" / "recording_language.toml"

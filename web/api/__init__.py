@@ -5,7 +5,7 @@ from flask import Blueprint, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Blocked, Conflict, EngineError, Forbidden, Invalid, NotFound
+from engine.core.errors import Blocked, Conflict, EngineError, Forbidden, Invalid, NotFound
 
 from .auth import authenticate
 
@@ -62,5 +62,4 @@ def unexpected(exc: Exception):
     return error("internal", "something went wrong on our side; it has been logged", 500)
 
 
-from . import (evidence, me, openapi, people, plans, reports,  # noqa: E402,F401 (routes)
-               staff_practice, tasks)
+from . import evidence, me, openapi, people, plans, reports, staff_practice, tasks  # noqa: E402,F401 (routes)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.access import Actor
-from engine.models import ApiToken, User
-from engine.users import hash_token
+from engine.core.access import Actor
+from engine.core.models import ApiToken, User
+from engine.core.users import hash_token
 
 from ..extensions import db
 

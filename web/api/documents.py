@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine import plans
-from engine.audit import Recorded
-from engine.models import Person, Plan, PlanVersion
+from engine.care import plans
+from engine.care.models import Person, Plan, PlanVersion
+from engine.core.audit import Recorded
 
 
 def iso(value: datetime | None) -> str | None:

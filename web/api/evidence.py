@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import request
 
-from engine import plans, records, reviews
-from engine.models import DailyRecord, Review
+from engine.care import plans, records, reviews
+from engine.care.language import vocabulary_of
+from engine.care.models import DailyRecord, Review
 
 from ..extensions import db
 from ..runtime import engine, load_body
@@ -42,7 +43,7 @@ def write_record(plan_id: int):
     plans.get_plan(db.session, actor, plan_id)
     body = load_body(DailyRecordSchema())
     record = records.write_record(db.session, actor, plan_id, body,
-                                  engine().registry.vocabulary, engine().now(), engine().today())
+                                  vocabulary_of(engine().registry), engine().now(), engine().today())
     return record_document(record), 201
 
 

@@ -6,10 +6,21 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 
 from . import api
-from .schemas import (AssessmentSchema, CompetencyCreateSchema, DailyRecordSchema,
-                      ObservationSchema, PersonSchema, PlanContentSchema, PlanCreateSchema,
-                      PlanUpdateSchema, ReviewSchema, SupervisionCreateSchema,
-                      SupervisionRecordSchema, TrainingSchema, TransitionRequestSchema)
+from .schemas import (
+    AssessmentSchema,
+    CompetencyCreateSchema,
+    DailyRecordSchema,
+    ObservationSchema,
+    PersonSchema,
+    PlanContentSchema,
+    PlanCreateSchema,
+    PlanUpdateSchema,
+    ReviewSchema,
+    SupervisionCreateSchema,
+    SupervisionRecordSchema,
+    TrainingSchema,
+    TransitionRequestSchema,
+)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 OBJECT = {"type": "object"}

@@ -1,10 +1,11 @@
 """People: the person a plan belongs to."""
 from sqlalchemy import select
 
-from engine import plans
-from engine.access_log import reads_of
-from engine.errors import Forbidden
-from engine.models import Person, Service
+from engine.care import plans
+from engine.care.access_log import reads_of
+from engine.care.models import Person
+from engine.core.errors import Forbidden
+from engine.core.models import Service
 
 from ..extensions import db
 from ..runtime import engine, load_body

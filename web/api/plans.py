@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy import select
 
-from engine import plans
-from engine.errors import NotFound
-from engine.models import Acknowledgement, Plan, Service
+from engine.care import plans
+from engine.care.models import Acknowledgement, Plan
+from engine.core.errors import NotFound
+from engine.core.models import Service
 
 from ..extensions import db
 from ..runtime import engine, load_body
@@ -15,6 +16,7 @@ from .auth import current_actor
 from .documents import iso, plan_document, version_document
 from .schemas import EmptySchema, PlanCreateSchema, PlanUpdateSchema
 from .workflow_routes import add_workflow_routes
+
 
 @api.post("/plans")
 def create_plan():

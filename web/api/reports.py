@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import request
 
-from engine.errors import Invalid
-from engine.governance import ReportPolicy, governance_report, require_reader, service_in_scope
+from engine.care.governance import ReportPolicy, governance_report, require_reader, service_in_scope
+from engine.core.errors import Invalid
 
 from ..extensions import db
 from ..runtime import engine

@@ -1,17 +1,23 @@
 """Supervisions and competencies: the staff workflows, with the same conventions as plans."""
 from __future__ import annotations
 
-from engine import competency as competencies
-from engine import supervision as supervisions
-from engine.models import Competency, Supervision
+from engine.care import competency as competencies
+from engine.care import supervision as supervisions
+from engine.care.models import Competency, Supervision
 
 from ..extensions import db
 from ..runtime import engine, load_body
 from . import api
 from .auth import current_actor
 from .documents import iso
-from .schemas import (AssessmentSchema, CompetencyCreateSchema, ObservationSchema,
-                      SupervisionCreateSchema, SupervisionRecordSchema, TrainingSchema)
+from .schemas import (
+    AssessmentSchema,
+    CompetencyCreateSchema,
+    ObservationSchema,
+    SupervisionCreateSchema,
+    SupervisionRecordSchema,
+    TrainingSchema,
+)
 from .workflow_routes import add_workflow_routes
 
 

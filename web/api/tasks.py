@@ -5,9 +5,9 @@ from datetime import date
 
 from flask import request
 
-from engine import tasks
-from engine.errors import Invalid
-from engine.models import Task
+from engine.core import tasks
+from engine.core.errors import Invalid
+from engine.core.models import Task
 
 from ..extensions import db
 from ..runtime import engine

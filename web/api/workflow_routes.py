@@ -5,10 +5,10 @@ from typing import Any, Callable
 
 from flask import Response, request
 
-from engine.access import Actor
-from engine.audit import documents_json, subject_events
-from engine.errors import Invalid, NotFound
-from engine.models import AuditEvent, WorkflowSubject
+from engine.core.access import Actor
+from engine.core.audit import documents_json, subject_events
+from engine.core.errors import Invalid, NotFound
+from engine.core.models import AuditEvent, WorkflowSubject
 
 from ..extensions import db
 from ..runtime import engine, load_body

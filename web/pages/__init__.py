@@ -7,7 +7,7 @@ from flask import Flask, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Forbidden, NotFound
+from engine.core.errors import Forbidden, NotFound
 
 NAV = {
     "staff": [("inbox.index", "Inbox"), ("plans.index", "Plans"),

@@ -8,10 +8,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import Actor, Option, plans
-from engine.errors import Blocked, Conflict, Forbidden
-from engine.models import AuditEvent, Plan, Service, Task
-from engine.tasks import OPEN_STATUSES
+from engine import Actor, Option
+from engine.care import plans
+from engine.care.models import Plan
+from engine.core.errors import Blocked, Conflict, Forbidden
+from engine.core.models import AuditEvent, Service, Task
+from engine.core.tasks import OPEN_STATUSES
 
 from ..auth import page_actor
 from ..extensions import db

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import login_required
 
-from engine import plans, records
-from engine.audit import documents_json, subject_events
-from engine.models import AuditEvent, DailyRecord, Plan
+from engine.care import plans, records
+from engine.care.models import DailyRecord, Plan
+from engine.core.audit import documents_json, subject_events
+from engine.core.models import AuditEvent
 
 from ..auth import page_actor
 from ..charts import line_chart, stacked_bar_chart

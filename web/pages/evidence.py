@@ -10,9 +10,11 @@ from flask_login import login_required
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from engine import Actor, plans, records, reviews
-from engine.errors import Forbidden, Invalid, NotFound
-from engine.models import DailyRecord, Plan
+from engine import Actor
+from engine.care import plans, records, reviews
+from engine.care.language import vocabulary_of
+from engine.care.models import DailyRecord, Plan
+from engine.core.errors import Forbidden, Invalid, NotFound
 
 from ..api.schemas import COMPLETION, DECISIONS, RATINGS, DailyRecordSchema, ReviewSchema
 from ..auth import page_actor
@@ -129,7 +131,7 @@ def new_record(plan_id: int):
         try:
             fields = _record_input(values)
             record = records.write_record(db.session, actor, plan.id, fields,
-                                          engine().registry.vocabulary, engine().now(),
+                                          vocabulary_of(engine().registry), engine().now(),
                                           engine().today())
         except (ValidationError, Invalid) as exc:
             errors, status = _record_errors(exc, values), 422

@@ -9,14 +9,20 @@ from typing import Any, Iterator
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import login_required
 
-from engine.governance import (RATINGS, ReportPolicy, governance_report, require_reader,
-                               service_in_scope, services_of)
+from engine.care.governance import (
+    RATINGS,
+    ReportPolicy,
+    governance_report,
+    require_reader,
+    service_in_scope,
+    services_of,
+)
 
 from ..auth import page_actor
-from .audit import plain_cell, plan_url
 from ..charts import PALETTE, bar_chart
 from ..extensions import db
 from ..runtime import engine
+from .audit import plain_cell, plan_url
 
 governance = Blueprint("governance", __name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from engine import tasks
-from engine.errors import Conflict
+from engine.core import tasks
+from engine.core.errors import Conflict
 
 from ..auth import page_actor
 from ..extensions import db

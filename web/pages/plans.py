@@ -15,11 +15,12 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from engine import Actor
-from engine import plans as plan_ops
-from engine.definitions import TransitionDef, WorkflowDef
-from engine.errors import Blocked, Conflict, Invalid, NotFound
-from engine.models import Acknowledgement, Person, Plan, Service, User
-from engine.rules import Verdict
+from engine.care import plans as plan_ops
+from engine.care.models import Acknowledgement, Person, Plan
+from engine.core.definitions import TransitionDef, WorkflowDef
+from engine.core.errors import Blocked, Conflict, Invalid, NotFound
+from engine.core.models import Service, User
+from engine.core.rules import Verdict
 
 from ..api.schemas import APPROACHES, PersonSchema, PlanContentSchema
 from ..auth import page_actor

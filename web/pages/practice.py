@@ -8,15 +8,19 @@ from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from engine import competency as competencies
-from engine import supervision as supervisions
-from engine.audit import subject_events
-from engine.errors import Blocked, Conflict, Invalid
-from engine.models import AuditEvent, Service, User
-from engine.supervision import PROMPTS
+from engine.care import competency as competencies
+from engine.care import supervision as supervisions
+from engine.care.supervision import PROMPTS
+from engine.core.audit import subject_events
+from engine.core.errors import Blocked, Conflict, Invalid
+from engine.core.models import AuditEvent, Service, User
 
-from ..api.schemas import (AssessmentSchema, ObservationSchema, SupervisionRecordSchema,
-                           TrainingSchema)
+from ..api.schemas import (
+    AssessmentSchema,
+    ObservationSchema,
+    SupervisionRecordSchema,
+    TrainingSchema,
+)
 from ..auth import page_actor
 from ..extensions import db
 from ..runtime import engine

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 
-from engine import plans
-from engine.access_log import reads_of
-from engine.errors import Forbidden, NotFound
-from engine.quality import run_quality_audit
+from engine.care import plans
+from engine.care.access_log import reads_of
+from engine.care.quality import run_quality_audit
+from engine.core.errors import Forbidden, NotFound
 
 from ..auth import page_actor
 from ..extensions import db

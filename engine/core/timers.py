@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
-from .definitions import Registry, TimerSpec, WorkflowDef
-from .models import Timer
+from engine.core.definitions import Registry, TimerSpec, WorkflowDef
+from engine.core.models import Timer
 
 
 def schedule(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,

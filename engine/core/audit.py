@@ -19,8 +19,8 @@ import orjson
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from .clock import as_utc
-from .models import AuditEvent, AuditHead
+from engine.core.clock import as_utc
+from engine.core.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("seq", "at", "actor", "actor_role", "workflow", "subject_type", "subject_id",

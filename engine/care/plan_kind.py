@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import plans, reviews
-from .models import Acknowledgement, DailyRecord, Plan, PlanVersion, User, user_services
-from .subjects import EffectContext, SubjectKind, register
+from engine.care import plans, reviews
+from engine.care.models import Acknowledgement, DailyRecord, Plan, PlanVersion
+from engine.core.models import User, user_services
+from engine.core.subjects import EffectContext, SubjectKind, register
 
 
 class PlanSnapshot:

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .access import ROLES
-from .errors import Invalid
-from .models import ApiToken, LoginAttempt, Service, User
-from .uow import unit_of_work
+from engine.core.access import ROLES
+from engine.core.errors import Invalid
+from engine.core.models import ApiToken, LoginAttempt, Service, User
+from engine.core.uow import unit_of_work
 
 
 def hash_token(token: str) -> str:

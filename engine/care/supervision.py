@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import Actor
-from .errors import Invalid
-from .models import DailyRecord, Plan, Supervision
-from .plans import current_version, require
-from .subjects import EffectContext, SubjectKind, register
-from . import staff_records
-from .uow import unit_of_work
+from engine.care import staff_records
+from engine.care.models import DailyRecord, Plan, Supervision
+from engine.care.plans import current_version, require
+from engine.core.access import Actor
+from engine.core.errors import Invalid
+from engine.core.subjects import EffectContext, SubjectKind, register
+from engine.core.uow import unit_of_work
 
 WORKFLOW = "supervision"
 RECORD_FIELDS = ("observed_strength", "support_provided", "independence_opportunity",

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import Actor
-from .errors import Invalid
-from .models import Plan, Review, ReviewCycle
-from .plans import current_version, locked_plan, require
-from .uow import unit_of_work
+from engine.care.models import Plan, Review, ReviewCycle
+from engine.care.plans import current_version, locked_plan, require
+from engine.core.access import Actor
+from engine.core.errors import Invalid
+from engine.core.uow import unit_of_work
 
 QUESTIONS = {
     "improved": "what has improved since the last review",

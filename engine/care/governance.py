@@ -17,11 +17,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from .access import Actor
-from .errors import Forbidden, NotFound
-from .models import (AuditEvent, Competency, DailyRecord, Person, Plan, PlanVersion, Review,
-                     ReviewCycle, Service, Supervision, Task, Timer, User, user_services)
-from .tasks import OPEN_STATUSES
+from engine.care.models import (
+    Competency,
+    DailyRecord,
+    Person,
+    Plan,
+    PlanVersion,
+    Review,
+    ReviewCycle,
+    Supervision,
+)
+from engine.core.access import Actor
+from engine.core.errors import Forbidden, NotFound
+from engine.core.models import AuditEvent, Service, Task, Timer, User, user_services
+from engine.core.tasks import OPEN_STATUSES
 
 READERS = frozenset({"manager", "auditor", "admin"})
 STATES = ("draft", "approved", "active", "review_due", "reduced_support", "closed")

@@ -9,10 +9,11 @@ from typing import Any, Optional
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from .access import Actor
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .models import Acknowledgement, DraftEditor, Person, Plan, PlanVersion, Service, User
-from .uow import lock, transaction_cache, unit_of_work
+from engine.care.models import Acknowledgement, DraftEditor, Person, Plan, PlanVersion
+from engine.core.access import Actor
+from engine.core.errors import Conflict, Forbidden, Invalid, NotFound
+from engine.core.models import Service, User
+from engine.core.uow import lock, transaction_cache, unit_of_work
 
 WORKFLOW = "support_plan"
 EMPTY_CONTENT: dict[str, Any] = {

@@ -18,13 +18,13 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from .access import Actor
-from .clock import FixedClock
-from .db import begin_write
-from .errors import Conflict, EngineError, NotFound
-from .models import Task, Timer
-from .tasks import OPEN_STATUSES, escalate
-from .workflow import Engine
+from engine.core.access import Actor
+from engine.core.clock import FixedClock
+from engine.core.db import begin_write
+from engine.core.errors import Conflict, EngineError, NotFound
+from engine.core.models import Task, Timer
+from engine.core.tasks import OPEN_STATUSES, escalate
+from engine.core.workflow import Engine
 
 
 @dataclass

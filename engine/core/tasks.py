@@ -7,11 +7,11 @@ from typing import Any, Iterable
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from .access import Actor
-from .definitions import Registry, TaskSpec, WorkflowDef
-from .errors import Conflict, Forbidden, NotFound
-from .models import Service, Task
-from .uow import lock, unit_of_work
+from engine.core.access import Actor
+from engine.core.definitions import Registry, TaskSpec, WorkflowDef
+from engine.core.errors import Conflict, Forbidden, NotFound
+from engine.core.models import Service, Task
+from engine.core.uow import lock, unit_of_work
 
 OPEN_STATUSES = ("open", "claimed")
 

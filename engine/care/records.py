@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import Actor
-from .errors import Invalid
-from .language import Vocabulary
-from .models import DailyRecord, Plan
-from .plans import current_version, locked_plan, require
-from .uow import unit_of_work
+from engine.care.language import Vocabulary
+from engine.care.models import DailyRecord, Plan
+from engine.care.plans import current_version, locked_plan, require
+from engine.core.access import Actor
+from engine.core.errors import Invalid
+from engine.core.uow import unit_of_work
 
 TEXT_FIELDS = ("observed_strength", "support_provided", "independence_opportunity",
                "next_step", "note")

@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import Actor
-from .models import AccessLog
-from .uow import unit_of_work
+from engine.care.models import AccessLog
+from engine.core.access import Actor
+from engine.core.uow import unit_of_work
 
 
 def record_read(session: Session, actor: Actor, person_id: int, what: str,

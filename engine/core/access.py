@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import User
+from engine.core.models import User
 
 ROLES = ("staff", "manager", "auditor", "admin")
 # What each role may do outside workflow transitions (those list their own roles).

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import Actor
-from .errors import Invalid
-from .models import Competency, PracticeObservation
-from .plans import require
-from .subjects import EffectContext, SubjectKind, register
-from . import staff_records
-from .uow import unit_of_work
+from engine.care import staff_records
+from engine.care.models import Competency, PracticeObservation
+from engine.care.plans import require
+from engine.core.access import Actor
+from engine.core.errors import Invalid
+from engine.core.subjects import EffectContext, SubjectKind, register
+from engine.core.uow import unit_of_work
 
 WORKFLOW = "competency"
 EDITABLE = {"training": ("enrolled", "trained", "refresher_due"),

@@ -7,7 +7,7 @@ from typing import Any, Iterator, TypeVar
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from .db import begin_write
+from engine.core.db import begin_write
 
 T = TypeVar("T")
 

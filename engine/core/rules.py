@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .settings import Settings
+from engine.core.settings import Settings
 
 RULE_KINDS = {"required_fields", "cannot_proceed", "auditable_validation"}
 SEVERITIES = {"blocking", "warning"}
@@ -93,7 +93,7 @@ class Verdict:
                 "detail": self.detail}
 
 
-def load_checks(package: str = "rules.checks") -> None:
+def load_checks(package: str) -> None:
     """Import every module of the checks package so their @check functions register."""
     pkg = importlib.import_module(package)
     for module in sorted(Path(pkg.__file__).parent.glob("*.py")):

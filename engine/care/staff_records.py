@@ -7,10 +7,10 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import Actor
-from .errors import Invalid, NotFound
-from .models import Service, User
-from .uow import lock
+from engine.core.access import Actor
+from engine.core.errors import Invalid, NotFound
+from engine.core.models import Service, User
+from engine.core.uow import lock
 
 T = TypeVar("T")
 

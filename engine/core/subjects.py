@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from sqlalchemy.orm import Session
 
-from .models import WorkflowSubject
+from engine.core.models import WorkflowSubject
 
 
 @dataclass

@@ -7,17 +7,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from . import audit, tasks, timers
-from .access import Actor
-from .clock import Clock, SystemClock
-from .db import begin_write
-from .definitions import Registry, TransitionDef, WorkflowDef
-from .errors import Blocked, Conflict, Denied, NotFound, OutOfScope
-from .audit import Recorded
-from .models import WorkflowSubject
-from .rules import RuleContext, Verdict, evaluate
-from .subjects import EffectContext
-from .uow import lock
+from engine.core import audit, tasks, timers
+from engine.core.access import Actor
+from engine.core.audit import Recorded
+from engine.core.clock import Clock, SystemClock
+from engine.core.db import begin_write
+from engine.core.definitions import Registry, TransitionDef, WorkflowDef
+from engine.core.errors import Blocked, Conflict, Denied, NotFound, OutOfScope
+from engine.core.models import WorkflowSubject
+from engine.core.rules import RuleContext, Verdict, evaluate
+from engine.core.subjects import EffectContext
+from engine.core.uow import lock
 
 SOURCE_RULE = "workflow.source-state"
 

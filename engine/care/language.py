@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 CATEGORIES = {"deficit", "judgemental", "depersonalising", "controlling", "task_only"}
-PACK_KEYS = {"name", "kind", "version"}
+PACK_KEYS = {"name", "kind", "version", "reader"}
 TERM_KEYS = ("id", "category", "patterns", "why", "suggest")
 
 
@@ -161,3 +161,8 @@ def _first_with_words(pattern: re.Pattern[str], text: str) -> re.Match[str] | No
 def _words(match: re.Match[str]) -> str:
     """The matched text as written, without the whitespace and end punctuation around it."""
     return match.group(0).strip().rstrip(".!,;:").rstrip()
+
+
+def vocabulary_of(registry: Any) -> Vocabulary:
+    """The recording-language vocabulary the registry loaded (rules/recording_language.toml)."""
+    return registry.pack("vocabulary")

@@ -14,10 +14,10 @@ from typing import Any, Mapping
 
 from transitions import Machine
 
-from . import rules as rulebook
-from .language import Vocabulary, read_vocabulary
-from .settings import Settings
-from .subjects import KINDS, SubjectKind
+import importlib
+from engine.core import rules as rulebook
+from engine.core.settings import Settings
+from engine.core.subjects import KINDS, SubjectKind
 
 ROLES = {"staff", "manager", "auditor", "admin", "system"}
 
@@ -82,6 +82,7 @@ class WorkflowDef:
     states: dict[str, StateDef]
     transitions: dict[str, TransitionDef]
     source: Path
+    subject_module: str = ""  # the module that registers the subject kind (named in the file)
     machine: Machine | None = field(default=None, repr=False)
 
     @property
@@ -109,10 +110,15 @@ class Registry:
     workflows: Mapping[str, WorkflowDef]
     packs: Mapping[str, rulebook.RulePack]
     settings: Settings
-    vocabulary: Vocabulary  # the recording-language pack daily records are checked against
+    # Packs of other kinds than rules (`[pack] kind = …`, read by the reader the pack names).
+    extra_packs: Mapping[str, Any] = field(default_factory=dict)
 
     def workflow(self, name: str) -> WorkflowDef:
         return self.workflows[name]
+
+    def pack(self, kind: str) -> Any:
+        """The one pack of `kind` (for example the recording-language vocabulary)."""
+        return self.extra_packs[kind]
 
     def pack_for(self, workflow: WorkflowDef) -> rulebook.RulePack:
         return self.packs[workflow.rule_pack]
@@ -128,33 +134,40 @@ class Registry:
 
 def load_registry(settings: Settings, workflows_dir: Path | None = None,
                   rules_dir: Path | None = None) -> Registry:
-    """Load and validate every workflow and rule pack; DefinitionError lists all problems."""
+    """Load and validate every workflow and pack; DefinitionError lists all problems.
+
+    Rule packs are read here. A pack of another kind names its reader (`[pack] reader =
+    "module:function"`); there is exactly one pack of each such kind. Workflow files name the
+    module that registers their subject kind, so the engine imports no domain by name.
+    """
     workflows_dir = workflows_dir or settings.path("definitions.workflows")
     rules_dir = rules_dir or settings.path("definitions.rules")
-    _load_subject_kinds()
-    rulebook.load_checks()
+    rulebook.load_checks(settings["definitions.checks"])
     problems: list[str] = []
 
     packs: dict[str, rulebook.RulePack] = {}
-    vocabularies: list[Vocabulary] = []
+    extras: dict[str, list[Any]] = {}
     for path in sorted(rules_dir.glob("*.toml")):
-        if _pack_kind(path) == "vocabulary":
-            vocabulary = read_vocabulary(path, problems)
-            if vocabulary is not None:
-                vocabularies.append(vocabulary)
+        head = _pack_head(path)
+        if head.get("kind") not in (None, "rules"):
+            extra = _read_extra_pack(path, head, problems)
+            if extra is not None:
+                extras.setdefault(head["kind"], []).append(extra)
             continue
         pack = rulebook.read_pack(path, problems)
         if pack is not None:
             rulebook.validate_params(pack, settings, problems)
             packs[pack.name] = pack
-    if len(vocabularies) != 1:
-        problems.append(f"{rules_dir.name}/: expected one vocabulary pack (kind = \"vocabulary\")"
-                        f" for daily-record language, found {len(vocabularies)}")
+    for kind, found in sorted(extras.items()):
+        if len(found) != 1:
+            problems.append(f"{rules_dir.name}/: expected one pack of kind {kind!r}, "
+                            f"found {len(found)}")
 
     workflows: dict[str, WorkflowDef] = {}
     for path in sorted(workflows_dir.glob("*.toml")):
         workflow = _read_workflow(path, problems)
         if workflow is not None:
+            _import_subject_module(workflow, problems)
             _validate_workflow(workflow, packs, settings, problems)
             workflows[workflow.name] = workflow
     if not workflows:
@@ -164,20 +177,48 @@ def load_registry(settings: Settings, workflows_dir: Path | None = None,
     for workflow in workflows.values():
         workflow.machine = workflow.build_machine()
     return Registry(workflows=workflows, packs=packs, settings=settings,
-                    vocabulary=vocabularies[0])
+                    extra_packs={kind: found[0] for kind, found in extras.items()})
 
 
-def _pack_kind(path: Path) -> str | None:
-    """The `kind` a pack file declares in [pack], if it can be read (read_* report errors)."""
+def _pack_head(path: Path) -> dict[str, Any]:
+    """The [pack] table of a pack file, if it can be read (the readers report errors)."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8")).get("pack", {}).get("kind")
-    except (OSError, tomllib.TOMLDecodeError):
+        head = tomllib.loads(path.read_text(encoding="utf-8")).get("pack", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    return head if isinstance(head, dict) else {}
+
+
+def _resolve(reference: str) -> Any:
+    """`package.module:attribute` → the attribute (ImportError or AttributeError if absent)."""
+    module, _, attribute = reference.partition(":")
+    loaded = importlib.import_module(module)
+    return getattr(loaded, attribute) if attribute else loaded
+
+
+def _read_extra_pack(path: Path, head: Mapping[str, Any], problems: list[str]) -> Any:
+    where = f"{path.parent.name}/{path.name}"
+    reference = head.get("reader")
+    if not isinstance(reference, str) or ":" not in reference:
+        problems.append(f"{where}: a pack of kind {head.get('kind')!r} must name its reader "
+                        "(reader = \"module:function\")")
         return None
+    try:
+        reader = _resolve(reference)
+    except (ImportError, AttributeError) as exc:
+        problems.append(f"{where}: reader {reference!r} cannot be loaded: {exc}")
+        return None
+    return reader(path, problems)
 
 
-def _load_subject_kinds() -> None:
-    # The kinds register themselves on import; importing here keeps the registry complete.
-    from . import competency, plan_kind, supervision  # noqa: F401
+def _import_subject_module(workflow: WorkflowDef, problems: list[str]) -> None:
+    """Import the module the workflow file names; importing it registers the subject kind."""
+    try:
+        importlib.import_module(workflow.subject_module)
+    except ImportError as exc:
+        where = f"{workflow.source.parent.name}/{workflow.source.name}"
+        problems.append(f"{where}: subject module {workflow.subject_module!r} cannot be "
+                        f"imported: {exc}")
 
 
 def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
@@ -188,7 +229,8 @@ def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
         problems.append(f"{where}: cannot be read: {exc}")
         return None
     head = data.get("workflow", {})
-    missing = [key for key in ("name", "subject", "initial", "rule_pack") if not head.get(key)]
+    missing = [key for key in ("name", "subject", "subject_module", "initial", "rule_pack")
+               if not head.get(key)]
     if missing:
         problems.append(f"{where}: [workflow] is missing {', '.join(missing)}")
         return None
@@ -216,7 +258,8 @@ def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
         problems.append(f"{where}: {exc}")
         return None
     return WorkflowDef(name=head["name"], title=head.get("title", head["name"]),
-                       subject=head["subject"], initial=head["initial"],
+                       subject=head["subject"], subject_module=head["subject_module"],
+                       initial=head["initial"],
                        rule_pack=head["rule_pack"], states=states, transitions=transitions,
                        source=path)
 

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import (Competency, DailyRecord, Person, Plan, PlanVersion, Service, Supervision,
-                     Task, User)
-from .rules import CHECKS, RuleContext
+from engine.care.models import Competency, DailyRecord, Person, Plan, PlanVersion, Supervision
+from engine.core.models import Service, Task, User
+from engine.core.rules import CHECKS, RuleContext
 
 IN_FORCE = ("active", "review_due", "reduced_support")
 PACK = "quality"

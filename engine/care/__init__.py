@@ -1,0 +1,1 @@
+"""The care domain: people, support plans, reviews, records, staff practice, governance, language."""
