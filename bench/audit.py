@@ -203,8 +203,9 @@ def fields_of(move: Move, rng: random.Random, at: datetime, actor: str, subject_
     """The fields engine.workflow passes to audit.append for one attempt."""
     return {"at": at, "actor": actor, "actor_role": move.role, "workflow": move.workflow,
             "subject_type": move.subject_type, "subject_id": subject_id, "service": service,
-            "transition": move.transition, "from": move.source, "to": move.dest,
-            "outcome": move.outcome, "checks": list(rng.choice(move.verdicts)),
+            "action": "transition", "transition": move.transition, "from": move.source,
+            "to": move.dest, "outcome": move.outcome, "checks": list(rng.choice(move.verdicts)),
+            "changes": [],
             "comment": move.comment, "reason": move.reason, "rule_pack": pack}
 
 

@@ -85,8 +85,9 @@ class FloorWriter:
         content = {
             "seq": self.seq, "at": self.now, "actor": self.manager.username,
             "actor_role": self.manager.role, "workflow": WORKFLOW, "subject_type": "plan",
-            "subject_id": plan.id, "service": SERVICE, "transition": TRANSITION,
-            "from": "draft", "to": "approved", "outcome": "advanced", "checks": self.checks,
+            "subject_id": plan.id, "service": SERVICE, "action": "transition",
+            "transition": TRANSITION, "from": "draft", "to": "approved", "outcome": "advanced",
+            "checks": self.checks, "changes": [],
             "comment": None, "reason": None, "rule_pack": self.rule_pack,
             "prev_hash": self.prev_hash}
         body = canonical(content)

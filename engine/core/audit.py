@@ -24,13 +24,19 @@ from engine.core.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("seq", "at", "actor", "actor_role", "workflow", "subject_type", "subject_id",
-                 "service", "transition", "from", "to", "outcome", "checks", "comment",
-                 "reason", "rule_pack", "prev_hash")
+                 "service", "action", "transition", "from", "to", "outcome", "checks",
+                 "changes", "comment", "reason", "rule_pack", "prev_hash")
+# `action` says what kind of event it is: "transition" for an attempt to fire one (outcome
+# advanced, blocked or denied), or a change recorded outside transitions ("draft_saved",
+# "record_added", …; outcome "recorded", with `changes` in words). Events written before
+# actions existed have none in their body and are transitions.
+TRANSITION = "transition"
+RECORDED = "recorded"
 # Columns that repeat a field of the body, so events can be filtered without parsing bodies.
 PROJECTED = {"at": "at", "actor": "actor", "actor_role": "actor_role", "workflow": "workflow",
              "subject_type": "subject_type", "subject_id": "subject_id", "service": "service",
-             "transition": "transition", "from": "from_state", "to": "to_state",
-             "outcome": "outcome", "rule_pack": "rule_pack"}
+             "action": "action", "transition": "transition", "from": "from_state",
+             "to": "to_state", "outcome": "outcome", "rule_pack": "rule_pack"}
 
 _events, _head = AuditEvent.__table__, AuditHead.__table__
 _READ_HEAD = select(_head.c.seq, _head.c.hash).where(_head.c.id == 1).with_for_update()
@@ -68,11 +74,13 @@ class Recorded:
 def append(session: Session, **fields: Any) -> Recorded:
     """Add the next event to the chain inside the caller's transaction.
 
-    `fields` are the HASHED_FIELDS other than seq and prev_hash, which the chain supplies.
+    `fields` are the HASHED_FIELDS other than seq and prev_hash, which the chain supplies;
+    `action` defaults to a transition and `changes` to none.
     """
     connection = session.connection()
     seq, prev_hash = connection.execute(_READ_HEAD).one()
-    content = {**fields, "seq": seq + 1, "prev_hash": prev_hash, "at": as_utc(fields["at"])}
+    content = {"action": TRANSITION, "changes": [], **fields, "seq": seq + 1,
+               "prev_hash": prev_hash, "at": as_utc(fields["at"])}
     body = canonical(content)
     digest = event_hash(body)
     connection.execute(_INSERT, {
@@ -82,15 +90,29 @@ def append(session: Session, **fields: Any) -> Recorded:
     return Recorded(content["seq"], body, digest)
 
 
+def record_change(session: Session, *, at: datetime, actor: Any, workflow: str,
+                  subject_type: str, subject_id: int, service: str, state: str | None,
+                  action: str, changes: list[str], rule_pack: str | None = None,
+                  comment: str | None = None) -> Recorded:
+    """Append a change made outside a transition (outcome "recorded"), in the caller's
+    transaction: what changed, in short sentences, on the subject's trail."""
+    return append(session, at=at, actor=actor.username, actor_role=actor.role,
+                  workflow=workflow, subject_type=subject_type, subject_id=subject_id,
+                  service=service, action=action, transition=None,
+                  **{"from": state, "to": state}, outcome=RECORDED, checks=[],
+                  changes=changes, comment=comment, reason=None, rule_pack=rule_pack or "")
+
+
 def subject_events(subject_type: str, subject_id: int, *columns, outcome: str | None = None,
-                   transition: str | None = None, actor: str | None = None):
+                   transition: str | None = None, actor: str | None = None,
+                   action: str | None = None):
     """A subject's events in chain order, optionally filtered: the query the API, the audit
     pages and their exports all read."""
     query = (select(*(columns or (AuditEvent,)))
              .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
              .order_by(AuditEvent.seq))
     for column, value in ((AuditEvent.outcome, outcome), (AuditEvent.transition, transition),
-                          (AuditEvent.actor, actor)):
+                          (AuditEvent.actor, actor), (AuditEvent.action, action)):
         if value:
             query = query.where(column == value)
     return query
@@ -155,7 +177,8 @@ def _disagreement(row) -> str | None:
         value = row[index]
         if field == "at":
             value = _at_text(value)
-        if content.get(field) != value:
+        written = content.get(field, TRANSITION) if field == "action" else content.get(field)
+        if written != value:
             column = PROJECTED[field]
             return f"column {column} says {value!r} but the hashed record says " \
                    f"{content.get(field)!r}"

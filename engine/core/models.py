@@ -102,11 +102,12 @@ class WorkflowSubject:
 
 
 class AuditEvent(Base):
-    """One attempt to fire a transition. Append-only; `hash` covers `body`, which names the
-    previous event's hash. See engine.audit."""
+    """One attempt to fire a transition, or one change recorded outside transitions.
+    Append-only; `hash` covers `body`, which names the previous event's hash (engine.core.audit)."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id", "seq"),)
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id", "seq"),
+                      Index("ix_audit_events_action", "subject_type", "subject_id", "action"))
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[datetime]
@@ -116,8 +117,11 @@ class AuditEvent(Base):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int] = mapped_column(Integer)
     service: Mapped[str] = mapped_column(String(80))
-    transition: Mapped[str] = mapped_column(String(60))
-    from_state: Mapped[str] = mapped_column(String(40))
+    # "transition", or the change recorded outside one (draft_saved, record_added, …).
+    action: Mapped[str] = mapped_column(String(40), default="transition",
+                                        server_default="transition")
+    transition: Mapped[Optional[str]] = mapped_column(String(60))
+    from_state: Mapped[Optional[str]] = mapped_column(String(40))
     to_state: Mapped[Optional[str]] = mapped_column(String(40))
     outcome: Mapped[str] = mapped_column(String(20))
     rule_pack: Mapped[str] = mapped_column(String(120))

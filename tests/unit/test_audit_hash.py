@@ -6,9 +6,10 @@ from engine.core.audit import GENESIS, HASHED_FIELDS, canonical, event_hash
 EVENT = {"seq": 1, "at": datetime(2026, 11, 20, 9, 0, 0, 123456, tzinfo=timezone.utc),
          "actor": "max", "actor_role": "manager", "workflow": "support_plan",
          "subject_type": "plan", "subject_id": 7, "service": "riverside",
-         "transition": "approve", "from": "draft", "to": "approved",
+         "action": "transition", "transition": "approve", "from": "draft", "to": "approved",
          "outcome": "advanced", "checks": [{"rule": "plan.has-outcomes", "passed": True,
                                             "text": "Cannot proceed without…", "detail": None}],
+         "changes": ["outcome 'Prepare lunch': measure changed"],
          "comment": "Looks good — “ok”", "reason": None, "rule_pack": "support_plan@1.1.0",
          "prev_hash": GENESIS}
 
