@@ -244,13 +244,14 @@ def add_team(session: Session) -> Team:
     return Team(author, author_token, manager, manager_token)
 
 
-def seed_drafts(session: Session, author: User, key_worker: str, count: int) -> list[Plan]:
+def seed_drafts(session: Session, engine: Engine, author: User, key_worker: str,
+                count: int) -> list[Plan]:
     """`count` people, each with a draft by `author` that passes every `approve` rule."""
     actor = Actor.of(author)
     drafts = []
     for number in range(1, count + 1):
         person = create_person(session, actor, f"Person {number:05d}", SERVICE, NOW)
-        drafts.append(create_plan(session, actor, person.id, plan_content(key_worker), NOW))
+        drafts.append(create_plan(session, engine, actor, person.id, plan_content(key_worker)))
     return drafts
 
 
@@ -460,10 +461,10 @@ def add_active_plan(session: Session, engine: Engine, team: Team) -> Plan:
     """One plan taken to active through the engine: drafted by the author (its key worker),
     approved by the manager, acknowledged by the author, activated by the manager."""
     manager = Actor.of(team.manager)
-    plan = seed_drafts(session, team.author, team.author.username, 1)[0]
-    engine.fire(session, plan, "approve", manager, version=plan.lock_version)
+    plan = seed_drafts(session, engine, team.author, team.author.username, 1)[0]
+    engine.fire(session, "plan", plan.id, "approve", manager, version=plan.lock_version)
     acknowledge(session, Actor.of(team.author), plan.id, engine.now())
-    engine.fire(session, plan, "activate", manager, version=plan.lock_version)
+    engine.fire(session, "plan", plan.id, "activate", manager, version=plan.lock_version)
     return plan
 
 

@@ -102,7 +102,8 @@ def main() -> None:
     with scratch_dir() as directory, bench_app(directory / "engine.db") as app:
         with app.app_context():
             team = add_team(db.session)
-            drafts = seed_drafts(db.session, team.author, team.author.username, PLANS)
+            drafts = seed_drafts(db.session, app.extensions["strengthwise"], team.author,
+                                 team.author.username, PLANS)
             copy_database(directory / "engine.db", directory / "floor.db")
             # Approve an hour after drafting, so updated_at changes as it does in production.
             app.extensions["strengthwise"].clock.advance(hours=1)
@@ -121,7 +122,7 @@ def fire_approvals(app: Flask, drafts: list[Plan], team: Team) -> tuple[Timings,
     engine, actor = app.extensions["strengthwise"], Actor.of(team.manager)
 
     def approve(plan: Plan) -> None:
-        engine.fire(db.session, plan, TRANSITION, actor, version=plan.lock_version)
+        engine.fire(db.session, "plan", plan.id, TRANSITION, actor, version=plan.lock_version)
 
     with StatementCounter(db.engine) as counter:
         timings = measure(approve, drafts)
@@ -160,11 +161,11 @@ def write_floor(path: Path, app: Flask, team: Team) -> tuple[Timings, float]:
 def refuse_approvals(app: Flask, team: Team) -> tuple[int, Timings]:
     """A draft the manager wrote, and AUDIT_EVENTS refused approvals of it by that manager."""
     engine, actor = app.extensions["strengthwise"], Actor.of(team.manager)
-    plan = seed_drafts(db.session, team.manager, team.author.username, 1)[0]
+    plan = seed_drafts(db.session, engine, team.manager, team.author.username, 1)[0]
 
     def attempt(_: Any) -> None:
         try:
-            engine.fire(db.session, plan, TRANSITION, actor, version=plan.lock_version)
+            engine.fire(db.session, "plan", plan.id, TRANSITION, actor, version=plan.lock_version)
         except Blocked:
             return
         raise RuntimeError("benchmark invalid: the author's own approval was not blocked")

@@ -217,10 +217,12 @@ def seed_active_plans(app, count: int, service: str = "riverside") -> list[int]:
         for number in range(count):
             now = engine.now()
             person = plans.create_person(session, sam, f"Person {number}", service, now)
-            plan = plans.create_plan(session, sam, person.id, plan_content(), now)
-            plan = engine.fire(session, plan, "approve", max_, version=plan.lock_version).subject
+            plan = plans.create_plan(session, engine, sam, person.id, plan_content())
+            plan = engine.fire(session, "plan", plan.id, "approve", max_,
+                               version=plan.lock_version).subject
             plans.acknowledge(session, sam, plan.id, now)
-            plan = engine.fire(session, plan, "activate", max_, version=plan.lock_version).subject
+            plan = engine.fire(session, "plan", plan.id, "activate", max_,
+                               version=plan.lock_version).subject
             ids.append(plan.id)
         db.session.remove()
     return ids

@@ -6,11 +6,21 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from engine import Engine, load_registry, load_settings
 from engine.core.db import configure_engine
 
 from .extensions import db
+
+
+class RecordId(IntegerConverter):
+    """An id as the database stores it (0 … 2**63 - 1): a longer number, a negative one or
+    anything but digits matches no route, so it is a 404, never an overflow in the driver."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -28,10 +38,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(database_url),
         JSON_SORT_KEYS=False,
         SWEEP_BATCH_SIZE=settings["scheduler.batch_size"],
+        MAX_CONTENT_LENGTH=settings["server.max_request_bytes"],
     )
     app.config.update(test_config)
     app.json.sort_keys = False
 
+    # Before any route is added: every <int:…> in a URL is an id the database can hold.
+    app.url_map.converters["int"] = RecordId
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)

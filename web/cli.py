@@ -11,8 +11,8 @@ from engine import DefinitionError, load_registry, load_settings
 from engine.care.language import vocabulary_of
 from engine.core.audit import verify_chain
 from engine.core.errors import Invalid
-from engine.schema import current_revision, head_revision, upgrade
 from engine.core.users import add_user, new_password
+from engine.schema import current_revision, head_revision, upgrade
 
 from .extensions import db
 from .runtime import engine

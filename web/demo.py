@@ -223,8 +223,8 @@ class _Demo:
 
     def draft(self, person: Person, username: str, content: dict[str, Any]) -> Plan:
         content = PlanContentSchema().load(content)  # exactly what the API would accept
-        return create_plan(self.session, self.actor(username), person.id, content,
-                           self.engine.now())
+        return create_plan(self.session, self.engine, self.actor(username), person.id,
+                           content)
 
     def edit(self, plan: Plan, username: str, content: dict[str, Any]) -> None:
         content = PlanContentSchema().load(content)  # exactly what the API would accept
@@ -234,7 +234,7 @@ class _Demo:
     def fire(self, plan: Plan, transition: str, username: str, comment: str,
              expect_blocked: bool = False) -> None:
         try:
-            self.engine.fire(self.session, plan, transition, self.actor(username),
+            self.engine.fire(self.session, "plan", plan.id, transition, self.actor(username),
                              version=plan.lock_version, comment=comment)
         except Blocked:
             if not expect_blocked:
@@ -283,7 +283,8 @@ class _Demo:
 
     def _fire_subject(self, subject, transition: str, username: str) -> None:
         self.session.refresh(subject)
-        self.engine.fire(self.session, subject, transition, self.actor(username),
+        self.engine.fire(self.session, subject.subject_type, subject.id, transition,
+                         self.actor(username),
                          version=subject.lock_version)
 
 

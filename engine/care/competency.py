@@ -12,12 +12,15 @@ from sqlalchemy.orm import Session
 from engine.care import staff_records
 from engine.care.models import Competency, PracticeObservation
 from engine.care.plans import require
+from engine.core import audit
 from engine.core.access import Actor
 from engine.core.errors import Invalid
+from engine.core.scope import about_a_worker
 from engine.core.subjects import EffectContext, SubjectKind, register
 from engine.core.uow import unit_of_work
 
 WORKFLOW = "competency"
+COMPETENCIES = about_a_worker("competency", Competency, "worker_id")
 EDITABLE = {"training": ("enrolled", "trained", "refresher_due"),
             "assessment": ("trained", "assessed")}
 
@@ -37,16 +40,21 @@ def record_part(session: Session, actor: Actor, competency_id: int, part: str,
                 content: dict[str, Any], now: datetime) -> Competency:
     """Save the training or the assessment record (required fields checked by the schema)."""
     with unit_of_work(session):
-        competency = staff_records.find(session, actor, Competency, competency_id, locked=True)
+        competency = COMPETENCIES.find(session, actor, competency_id, locked=True)
         if part == "assessment" or actor.user_id != competency.worker_id:
             require(actor, "manage_staff_practice")
         if competency.state not in EDITABLE[part]:
             raise Invalid(f"the {part} cannot be recorded now", {"state": [
                 f"the competency is {competency.state}; the {part} is recorded while it is "
                 f"{' or '.join(EDITABLE[part])}"]})
+        rewritten = getattr(competency, part) is not None
         setattr(competency, part, {**content, "recorded_by": actor.username,
                                    "recorded_at": now.isoformat()})
         competency.updated_at = now
+        audit.record_subject_change(
+            session, at=now, actor=actor, subject=competency, action="part_recorded",
+            changes=[f"{part} record {'rewritten' if rewritten else 'written'} by "
+                     f"{actor.username}"])
     return competency
 
 
@@ -55,12 +63,16 @@ def observe(session: Session, actor: Actor, competency_id: int, observation: dic
     """An assessor records a practice observation of the worker."""
     require(actor, "manage_staff_practice")
     with unit_of_work(session):
-        competency = staff_records.find(session, actor, Competency, competency_id, locked=True)
+        competency = COMPETENCIES.find(session, actor, competency_id, locked=True)
         row = PracticeObservation(competency_id=competency.id, assessor_id=actor.user_id,
                                   created_at=now, **observation)
         session.add(row)
         session.flush()
         session.refresh(row)
+        audit.record_subject_change(
+            session, at=now, actor=actor, subject=competency, action="part_recorded",
+            changes=[f"practice observation of {row.observed_on.isoformat()} recorded by "
+                     f"{actor.username}"])
     return row
 
 
@@ -71,11 +83,11 @@ def observations(session: Session, competency: Competency) -> list[PracticeObser
 
 
 def get(session: Session, actor: Actor, competency_id: int) -> Competency:
-    return staff_records.find(session, actor, Competency, competency_id)
+    return COMPETENCIES.find(session, actor, competency_id)
 
 
 def visible(session: Session, actor: Actor) -> list[Competency]:
-    return staff_records.visible(session, actor, Competency, Competency.id)
+    return list(session.scalars(COMPETENCIES.query(actor).order_by(Competency.id)))
 
 
 # --- the "competency" subject kind -------------------------------------------------------
@@ -106,6 +118,7 @@ def _set_refresher_date(ctx: EffectContext) -> None:
 register(SubjectKind(
     name="competency",
     model=Competency,
+    scope=COMPETENCIES,
     snapshot=CompetencySnapshot,
     describe=lambda c: {"worker": c.worker.username, "service": c.service.name},
     effects={"set_refresher_date": _set_refresher_date},

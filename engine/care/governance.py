@@ -30,35 +30,50 @@ from engine.care.models import (
 from engine.core.access import Actor
 from engine.core.errors import Forbidden, NotFound
 from engine.core.models import AuditEvent, Service, Task, Timer, User, user_services
+from engine.core.scope import in_services
 from engine.core.tasks import OPEN_STATUSES
 
 READERS = frozenset({"manager", "auditor", "admin"})
-STATES = ("draft", "approved", "active", "review_due", "reduced_support", "closed")
 RATINGS = ("achieved", "progressing", "no_change", "deteriorated")
-# The transitions that end a review cycle with a decision taken on a written review record.
-# Leaving review_due by `reinstate` or `close` abandons the review rather than completing it.
-COMPLETING = ("complete_review", "reduce_support", "revise")
-# Plans whose review falls due on a date (a timer moves them to review_due on that day).
-AWAITING_REVIEW = ("active", "reduced_support")
-IN_TRAINING = ("enrolled", "trained", "assessed")
 _ACTIVE_STAFF = (User.role == "staff", User.active.is_(True))
 
 
 @dataclass(frozen=True)
 class ReportPolicy:
-    """The settings a report is computed under (config.toml supplies them in the app)."""
+    """What a report is computed under: settings from config.toml, and what the workflow
+    definitions say their states mean (their tags), so no figure names a state itself."""
 
-    states: tuple[str, ...] = STATES
-    review_grace_days: int = 14          # config review.review_task_due_days
-    timezone: str = "Europe/London"      # config timezone: dates are the service's dates
+    states: tuple[str, ...]               # every state of the plan workflow, in order
+    # Transitions that end a review cycle with a decision on a written review record (leaving
+    # it by reinstating or closing abandons the review instead).
+    completing: tuple[str, ...]
+    awaiting_review: tuple[str, ...]      # a review date is pending (a timer will open it)
+    under_review: tuple[str, ...]         # a review is open
+    finished: tuple[str, ...]             # the plan's final states (closed)
+    awaiting_session: tuple[str, ...]     # supervisions still to be held
+    in_training: tuple[str, ...]          # competency states before sign-off
+    competent: tuple[str, ...]
+    refresher_due: tuple[str, ...]
+    review_grace_days: int = 14           # config review.review_task_due_days
+    timezone: str = "Europe/London"       # config timezone: dates are the service's dates
     recording_window_days: int = 90
     top_rules: int = 10
     top_terms: int = 10
 
     @classmethod
-    def from_engine(cls, engine, workflow: str = "support_plan") -> "ReportPolicy":
-        settings = engine.settings
-        return cls(states=tuple(engine.registry.workflow(workflow).states),
+    def from_engine(cls, engine: Any, workflow: str = "support_plan") -> "ReportPolicy":
+        settings, registry = engine.settings, engine.registry
+        plans, supervision = registry.workflow(workflow), registry.workflow("supervision")
+        competency = registry.workflow("competency")
+        return cls(states=tuple(plans.states),
+                   completing=plans.transitions_tagged("completes_review"),
+                   awaiting_review=plans.states_tagged("awaiting_review"),
+                   under_review=plans.states_tagged("under_review"),
+                   finished=plans.final_states,
+                   awaiting_session=supervision.states_tagged("awaiting_session"),
+                   in_training=competency.states_tagged("in_training"),
+                   competent=competency.states_tagged("competent"),
+                   refresher_due=competency.states_tagged("refresher_due"),
                    review_grace_days=settings["review.review_task_due_days"],
                    timezone=settings["timezone"])
 
@@ -87,7 +102,7 @@ def services_of(session: Session, actor: Actor) -> list[Service]:
 def service_in_scope(session: Session, actor: Actor, name: str) -> Service:
     """The named service if the actor belongs to it; otherwise it does not exist for them."""
     service = session.scalar(select(Service).where(Service.name == name))
-    if service is None or not actor.sees(service.name):
+    if service is None or not in_services(actor, service.name):
         raise NotFound(f"service {name!r} not found")
     return service
 
@@ -95,12 +110,11 @@ def service_in_scope(session: Session, actor: Actor, name: str) -> Service:
 # --- the report ------------------------------------------------------------------------------
 
 def governance_report(session: Session, service_name: str, today: date,
-                      policy: ReportPolicy | None = None) -> dict[str, Any]:
+                      policy: ReportPolicy) -> dict[str, Any]:
     """Every governance figure of one service as of `today` (the service's local date).
 
     Raises NotFound for an unknown service; scope is the caller's business (service_in_scope).
     """
-    policy = policy or ReportPolicy()
     service = session.scalar(select(Service).where(Service.name == service_name))
     if service is None:
         raise NotFound(f"service {service_name!r} not found")
@@ -109,18 +123,18 @@ def governance_report(session: Session, service_name: str, today: date,
         "as_of": today.isoformat(),
         "plans_by_state": plans_by_state(session, service.id, policy.states),
         "review_timeliness": review_timeliness(session, service.id, today, policy),
-        "overdue_reviews": overdue_reviews(session, service.id, today),
+        "overdue_reviews": overdue_reviews(session, service.id, today, policy),
         "tasks": task_figures(session, service.id, today),
         "blocking_rules": blocking_rules(session, service.name, policy.top_rules),
         "recording_quality": recording_quality(session, service.id, today,
                                                policy.recording_window_days, policy.top_terms),
-        "outcome_progress": outcome_progress(session, service.id),
-        "staff_practice": staff_practice(session, service, today, policy.zone),
+        "outcome_progress": outcome_progress(session, service.id, policy),
+        "staff_practice": staff_practice(session, service, today, policy),
     }
 
 
 def plans_by_state(session: Session, service_id: int,
-                   states: Iterable[str] = STATES) -> dict[str, int]:
+                   states: Iterable[str]) -> dict[str, int]:
     """How many of the service's plans are in each state of the workflow (zeros included)."""
     counts = dict(session.execute(
         select(Plan._state, func.count()).where(Plan.service_id == service_id)
@@ -144,7 +158,7 @@ def review_timeliness(session: Session, service_id: int, today: date,
     rows = session.execute(
         select(ReviewCycle, Plan.id, Person.name)
         .join(Plan, ReviewCycle.plan_id == Plan.id).join(Person, Plan.person_id == Person.id)
-        .where(Plan.service_id == service_id, ReviewCycle.closed_by.in_(COMPLETING),
+        .where(Plan.service_id == service_id, ReviewCycle.closed_by.in_(policy.completing),
                ReviewCycle.closed_at >= _start_of(since, zone))
         .order_by(ReviewCycle.closed_at, ReviewCycle.id)).all()
     schedules = _review_timers(session, {plan_id for _, plan_id, _ in rows})
@@ -167,12 +181,13 @@ def review_timeliness(session: Session, service_id: int, today: date,
             "on_time_share": _share(on_time, len(reviews)), "reviews": reviews}
 
 
-def overdue_reviews(session: Session, service_id: int, today: date) -> dict[str, Any]:
+def overdue_reviews(session: Session, service_id: int, today: date,
+                    policy: ReportPolicy) -> dict[str, Any]:
     """Plans whose review is overdue: in review_due with the "complete the review" task past
     its due date, or active (or on reduced support) with the next review date passed and no
     review started."""
-    plans = _in_review_past_task_due(session, service_id, today) + \
-        _review_date_passed(session, service_id, today)
+    plans = _in_review_past_task_due(session, service_id, today, policy) + \
+        _review_date_passed(session, service_id, today, policy)
     plans.sort(key=lambda item: (item["due_on"], item["plan_id"]))
     return {"count": len(plans), "plans": plans}
 
@@ -240,13 +255,14 @@ def recording_quality(session: Session, service_id: int, today: date, window_day
                           for term, count in ranked]}
 
 
-def outcome_progress(session: Session, service_id: int) -> dict[str, Any]:
+def outcome_progress(session: Session, service_id: int,
+                     policy: ReportPolicy) -> dict[str, Any]:
     """The progress ratings of each open plan's latest completed review, counted by rating."""
     rows = session.execute(
         select(Review.plan_id, Review.content).join(ReviewCycle, Review.cycle_id == ReviewCycle.id)
         .join(Plan, Review.plan_id == Plan.id)
-        .where(Plan.service_id == service_id, Plan._state != "closed",
-               ReviewCycle.closed_by.in_(COMPLETING))
+        .where(Plan.service_id == service_id, Plan._state.not_in(policy.finished),
+               ReviewCycle.closed_by.in_(policy.completing))
         .order_by(Review.plan_id, ReviewCycle.number.desc())).all()
     latest: dict[int, dict[str, Any]] = {}
     for plan_id, content in rows:
@@ -260,7 +276,7 @@ def outcome_progress(session: Session, service_id: int) -> dict[str, Any]:
 
 
 def staff_practice(session: Session, service: Service, today: date,
-                   zone: ZoneInfo) -> dict[str, Any]:
+                   policy: ReportPolicy) -> dict[str, Any]:
     """Training and supervision of the service's active staff (role staff): how many are signed
     off as competent in strengths-based practice, in training or due a refresher; the
     service's supervisions by state, those still scheduled after their date, and the staff
@@ -278,7 +294,8 @@ def staff_practice(session: Session, service: Service, today: date,
         select(Supervision._state, func.count()).where(Supervision.service_id == service.id)
         .group_by(Supervision._state)).all())
     overdue = session.scalar(select(func.count()).select_from(Supervision).where(
-        Supervision.service_id == service.id, Supervision._state == "scheduled",
+        Supervision.service_id == service.id,
+        Supervision._state.in_(policy.awaiting_session),
         Supervision.scheduled_for < today))
     signed_off = session.execute(
         select(func.count(), func.count(func.distinct(Supervision.supervisee_id)))
@@ -288,13 +305,14 @@ def staff_practice(session: Session, service: Service, today: date,
         .join(User, Supervision.supervisee_id == User.id)
         .where(AuditEvent.service == service.name, *_ACTIVE_STAFF,
                AuditEvent.transition == "sign_off", AuditEvent.outcome == "advanced",
-               AuditEvent.at >= _start_of(since, zone))).one()
-    competent = competencies.get("competent", 0)
+               AuditEvent.at >= _start_of(since, policy.zone))).one()
+    competent = sum(competencies.get(state, 0) for state in policy.competent)
     return {
         "staff": staff,
         "training": {"competent": competent,
-                     "in_training": sum(competencies.get(s, 0) for s in IN_TRAINING),
-                     "refresher_due": competencies.get("refresher_due", 0),
+                     "in_training": sum(competencies.get(s, 0) for s in policy.in_training),
+                     "refresher_due": sum(competencies.get(s, 0)
+                                          for s in policy.refresher_due),
                      "competent_share": _share(competent, staff)},
         "supervision": {"by_state": supervisions, "overdue": overdue,
                         "signed_off": signed_off[0], "staff_supervised": signed_off[1],
@@ -305,13 +323,13 @@ def staff_practice(session: Session, service: Service, today: date,
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def _in_review_past_task_due(session: Session, service_id: int,
-                             today: date) -> list[dict[str, Any]]:
+def _in_review_past_task_due(session: Session, service_id: int, today: date,
+                             policy: ReportPolicy) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Plan.id, Person.name, Plan._state, func.min(Task.due))
         .join(Person, Plan.person_id == Person.id)
         .join(Task, (Task.subject_type == "plan") & (Task.subject_id == Plan.id))
-        .where(Plan.service_id == service_id, Plan._state == "review_due",
+        .where(Plan.service_id == service_id, Plan._state.in_(policy.under_review),
                Task.kind == "complete_review", Task.status.in_(OPEN_STATUSES),
                Task.due < today)
         .group_by(Plan.id, Person.name, Plan._state)).all()
@@ -319,7 +337,8 @@ def _in_review_past_task_due(session: Session, service_id: int,
             for plan_id, person, state, due in rows]
 
 
-def _review_date_passed(session: Session, service_id: int, today: date) -> list[dict[str, Any]]:
+def _review_date_passed(session: Session, service_id: int, today: date,
+                        policy: ReportPolicy) -> list[dict[str, Any]]:
     # Only the one date is read out of each version's content, in the database.
     version_date = PlanVersion.content["next_review_date"].as_string()
     rows = session.execute(
@@ -327,7 +346,7 @@ def _review_date_passed(session: Session, service_id: int, today: date) -> list[
         .join(Person, Plan.person_id == Person.id)
         .outerjoin(PlanVersion, (PlanVersion.plan_id == Plan.id)
                    & (PlanVersion.number == Plan.current_version))
-        .where(Plan.service_id == service_id, Plan._state.in_(AWAITING_REVIEW))).all()
+        .where(Plan.service_id == service_id, Plan._state.in_(policy.awaiting_review))).all()
     overdue = []
     for plan_id, person, state, next_review_on, version_due in rows:
         due = next_review_on or (date.fromisoformat(version_due) if version_due else None)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.care import plans, reviews
 from engine.care.models import Acknowledgement, DailyRecord, Plan, PlanVersion
 from engine.core.models import User, user_services
+from engine.core.scope import by_service
 from engine.core.subjects import EffectContext, SubjectKind, register
 
 
@@ -186,6 +187,7 @@ def _key_worker_id(session: Session, plan: Plan) -> Optional[int]:
 PLAN_KIND = register(SubjectKind(
     name="plan",
     model=Plan,
+    scope=by_service("plan", Plan),
     snapshot=PlanSnapshot,
     describe=lambda plan: {"person": plan.person.name, "service": plan.service.name},
     effects={"freeze_version": _freeze_version, "open_draft": _open_draft,

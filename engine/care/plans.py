@@ -9,13 +9,18 @@ from typing import Any, Optional
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from engine.care import plan_changes
 from engine.care.models import Acknowledgement, DraftEditor, Person, Plan, PlanVersion
+from engine.core import audit
 from engine.core.access import Actor
 from engine.core.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.core.models import Service, User
-from engine.core.uow import lock, transaction_cache, unit_of_work
+from engine.core.scope import by_service, in_services, register_scope, scope_of
+from engine.core.uow import transaction_cache, unit_of_work
 
 WORKFLOW = "support_plan"
+# People are care records too: members of the person's service see them.
+PEOPLE = register_scope(by_service("person", Person))
 EMPTY_CONTENT: dict[str, Any] = {
     "commissioned_hours_per_week": None, "start_date": None, "next_review_date": None,
     "key_worker": None,
@@ -52,18 +57,31 @@ def versions(session: Session, plan: Plan) -> list[PlanVersion]:
                                 .order_by(PlanVersion.number.desc())))
 
 
+def version_of(session: Session, plan: Plan, number: int) -> PlanVersion:
+    """Approved version `number` of the plan; NotFound if it has none by that number."""
+    version = session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id,
+                                                       PlanVersion.number == number))
+    if version is None:
+        raise NotFound(f"plan {plan.id} has no version {number}")
+    return version
+
+
+def compare_versions(session: Session, plan: Plan, number: int,
+                     against: int | None = None) -> list[dict[str, Any]]:
+    """What changed in version `number` since version `against` (default: the one before)."""
+    after = version_of(session, plan, number)
+    base = against if against is not None else number - 1
+    before = version_of(session, plan, base).content if base >= 1 or against is not None \
+        else {}
+    return plan_changes.compare(before, after.content)
+
+
 def get_person(session: Session, actor: Actor, person_id: int) -> Person:
-    person = session.get(Person, person_id)
-    if person is None or not actor.sees(person.service.name):
-        raise NotFound(f"person {person_id} not found")
-    return person
+    return PEOPLE.find(session, actor, person_id)
 
 
 def get_plan(session: Session, actor: Actor, plan_id: int) -> Plan:
-    plan = session.get(Plan, plan_id)
-    if plan is None or not actor.sees(plan.service.name):
-        raise NotFound(f"plan {plan_id} not found")
-    return plan
+    return scope_of("plan").find(session, actor, plan_id)
 
 
 def next_review_on(session: Session, plan: Plan) -> Optional[date]:
@@ -94,7 +112,7 @@ def create_person(session: Session, actor: Actor, name: str, service_name: str,
     require(actor, "create_person")
     with unit_of_work(session):
         service = session.scalar(select(Service).where(Service.name == service_name))
-        if service is None or not actor.sees(service.name):
+        if service is None or not in_services(actor, service.name):
             raise Invalid("unknown service", {"service": [f"no service {service_name!r} "
                                                           "among your services"]})
         person = Person(name=name, service_id=service.id, created_at=now)
@@ -102,17 +120,18 @@ def create_person(session: Session, actor: Actor, name: str, service_name: str,
     return person
 
 
-def create_plan(session: Session, actor: Actor, person_id: int, content: dict[str, Any],
-                now: datetime) -> Plan:
+def create_plan(session: Session, engine: Any, actor: Actor, person_id: int,
+                content: dict[str, Any]) -> Plan:
+    """A new plan in its workflow's first state (the engine puts it there), authored by the
+    actor, whose content starts as `content`."""
     require(actor, "create_plan")
+    now = engine.now()
     with unit_of_work(session):
         person = get_person(session, actor, person_id)
-        plan = Plan(workflow=WORKFLOW, _state="draft", person_id=person.id,
-                    service_id=person.service_id, author_id=actor.user_id,
+        plan = Plan(person_id=person.id, service_id=person.service_id, author_id=actor.user_id,
                     draft={**copy.deepcopy(EMPTY_CONTENT), **content}, draft_number=1,
                     created_at=now, updated_at=now)
-        session.add(plan)
-        session.flush()
+        engine.start(session, plan, WORKFLOW)
         session.add(DraftEditor(plan_id=plan.id, draft_number=1, user_id=actor.user_id,
                                 first_edit_at=now))
     return plan
@@ -131,9 +150,13 @@ def update_draft(session: Session, actor: Actor, plan_id: int, content: dict[str
             raise Invalid("only a draft can be edited",
                           {"state": [f"the plan is {plan.state}; content is editable only in "
                                      "draft (revise the plan to open a new draft)"]})
+        changes = plan_changes.sentences(plan.draft, content)
         plan.draft = content
         plan.updated_at = now
         _add_editor(session, plan, actor, now)
+        session.flush()  # the version the event names is the one the client now holds
+        record_change(session, actor, plan, "draft_saved",
+                      changes or ["saved with no changes"], now)
     return plan
 
 
@@ -153,7 +176,16 @@ def acknowledge(session: Session, actor: Actor, plan_id: int, now: datetime) -> 
             ack = Acknowledgement(plan_id=plan.id, version_number=plan.current_version,
                                   user_id=actor.user_id, at=now)
             session.add(ack)
+            record_change(session, actor, plan, "acknowledged",
+                          [f"{actor.username} has read version {plan.current_version}"], now)
     return ack
+
+
+def record_change(session: Session, actor: Actor, plan: Plan, action: str,
+                  changes: list[str], now: datetime, rule_pack: str | None = None) -> None:
+    """Put a change made outside a transition on the plan's audit trail."""
+    audit.record_subject_change(session, at=now, actor=actor, subject=plan, action=action,
+                                changes=changes, rule_pack=rule_pack)
 
 
 def add_version(session: Session, plan: Plan, content: dict[str, Any], *, basis: str,
@@ -173,10 +205,7 @@ def locked_plan(session: Session, actor: Actor, plan_id: int) -> Plan:
 
 
 def _locked_plan(session: Session, actor: Actor, plan_id: int) -> Plan:
-    plan = lock(session, Plan, plan_id)
-    if plan is None or not actor.sees(plan.service.name):
-        raise NotFound(f"plan {plan_id} not found")
-    return plan
+    return scope_of("plan").find(session, actor, plan_id, locked=True)
 
 
 def _add_editor(session: Session, plan: Plan, actor: Actor, now: datetime) -> None:

@@ -19,7 +19,6 @@ from engine.care.models import Competency, DailyRecord, Person, Plan, PlanVersio
 from engine.core.models import Service, Task, User
 from engine.core.rules import CHECKS, RuleContext
 
-IN_FORCE = ("active", "review_due", "reduced_support")
 PACK = "quality"
 
 
@@ -51,8 +50,12 @@ class Issue:
 class QualityContext:
     """Everything the quality checks read about one service, loaded once, on first use."""
 
-    def __init__(self, session: Session, service: Service, today: date):
+    def __init__(self, session: Session, service: Service, today: date, registry: Any):
         self.session, self.service, self.today = session, service, today
+        # Which states count as what comes from the workflow definitions' tags.
+        self.in_force = registry.workflow("support_plan").states_tagged("in_force")
+        self.competent = registry.workflow("competency").states_tagged("competent")
+        self.written = registry.workflow("supervision").states_tagged("written")
 
     @cached_property
     def plans(self) -> list[tuple[Plan, dict[str, Any], str]]:
@@ -62,7 +65,7 @@ class QualityContext:
             .join(PlanVersion, (PlanVersion.plan_id == Plan.id)
                   & (PlanVersion.number == Plan.current_version))
             .join(Person, Person.id == Plan.person_id)
-            .where(Plan.service_id == self.service.id, Plan._state.in_(IN_FORCE))
+            .where(Plan.service_id == self.service.id, Plan._state.in_(self.in_force))
             .order_by(Plan.id))
         return [tuple(row) for row in rows]
 
@@ -95,14 +98,14 @@ class QualityContext:
     def competent_workers(self) -> set[str]:
         rows = self.session.scalars(
             select(User.username).join(Competency, Competency.worker_id == User.id)
-            .where(Competency._state == "competent"))
+            .where(Competency._state.in_(self.competent)))
         return set(rows)
 
     @cached_property
     def signed_off_supervisions(self) -> list[Supervision]:
         return list(self.session.scalars(
             select(Supervision).where(Supervision.service_id == self.service.id,
-                                      Supervision._state.in_(("recorded", "signed_off")))
+                                      Supervision._state.in_(self.written))
             .order_by(Supervision.scheduled_for)))
 
 
@@ -112,7 +115,7 @@ def run_quality_audit(session: Session, registry, service_name: str,
     service = session.scalar(select(Service).where(Service.name == service_name))
     if service is None:
         return []
-    context = QualityContext(session, service, today)
+    context = QualityContext(session, service, today, registry)
     findings = []
     for rule in registry.packs[PACK].rules.values():
         rule_context = RuleContext(subject=context, actor=None, now=None, today=today,

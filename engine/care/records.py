@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from textwrap import shorten
 from typing import Any
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.care.language import Vocabulary
 from engine.care.models import DailyRecord, Plan
-from engine.care.plans import current_version, locked_plan, require
+from engine.care.plans import current_version, locked_plan, record_change, require
 from engine.core.access import Actor
 from engine.core.errors import Invalid
 from engine.core.uow import unit_of_work
@@ -44,7 +45,19 @@ def write_record(session: Session, actor: Actor, plan_id: int, fields: dict[str,
         session.add(record)
         session.flush()
         session.refresh(record)
+        outcome = next(o for o in version.content["outcomes"] if o["id"] == record.outcome_id)
+        flags = len(record.language_flags)
+        record_change(session, actor, plan, "record_added", [
+            f"daily record {record.id} for outcome '{_short(outcome.get('statement'))}' on "
+            f"{record.date.isoformat()} ({record.completion.replace('_', ' ')}, "
+            f"{record.prompts} prompt{'' if record.prompts == 1 else 's'}"
+            f"{f', {flags} wording note' + ('' if flags == 1 else 's') if flags else ''})"],
+            now, rule_pack=vocabulary.label)
     return record
+
+
+def _short(text: str | None) -> str:
+    return shorten(text or "", 48, placeholder="…")
 
 
 def records_of(session: Session, plan: Plan, outcome_id: str | None = None) -> list[DailyRecord]:

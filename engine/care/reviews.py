@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.care.models import Plan, Review, ReviewCycle
-from engine.care.plans import current_version, locked_plan, require
+from engine.care.plans import current_version, locked_plan, record_change, require
 from engine.core.access import Actor
 from engine.core.errors import Invalid
 from engine.core.uow import unit_of_work
@@ -65,17 +65,22 @@ def write_review(session: Session, actor: Actor, plan_id: int, content: dict[str
     require(actor, "write_review")
     with unit_of_work(session):
         plan = locked_plan(session, actor, plan_id)
-        cycle = open_cycle(session, plan) if plan.state == "review_due" else None
+        cycle = open_cycle(session, plan)  # a cycle is open exactly while a review is due
         if cycle is None:
             raise Invalid("no review is due", {"state": [
                 f"the plan is {plan.state}; a review is written while it is review_due "
                 "(start a review first)"]})
         _check_references(content, current_version(session, plan).content)
         review = review_of(session, cycle)
+        replaced = review is not None
         if review is None:
             review = Review(cycle_id=cycle.id, plan_id=plan.id, written_at=now)
             session.add(review)
         review.author_id, review.content, review.updated_at = actor.user_id, content, now
+        decision = str(content.get("decision") or "no decision").replace("_", " ")
+        record_change(session, actor, plan, "review_saved", [
+            f"review record for review {cycle.number} {'rewritten' if replaced else 'written'}"
+            f" by {actor.username}, proposing: {decision}"], now)
         session.flush()
         session.refresh(review)
     return review

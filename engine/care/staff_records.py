@@ -1,37 +1,14 @@
-"""Records about a member of staff (supervision, competency): who may see them, and finding
-the member of staff they are about. Staff see their own; managers and auditors their services'."""
+"""Finding the member of staff a supervision or competency record is about. (Who may see such
+records is their scope, declared with their subject kinds: engine.core.scope.about_a_worker.)"""
 from __future__ import annotations
-
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.access import Actor
-from engine.core.errors import Invalid, NotFound
+from engine.core.errors import Invalid
 from engine.core.models import Service, User
-from engine.core.uow import lock
-
-T = TypeVar("T")
-
-
-def find(session: Session, actor: Actor, model: type[T], ident: int, *,
-         locked: bool = False) -> T:
-    """The record if the actor may see it (locked for this transaction if asked); else NotFound."""
-    record = lock(session, model, ident) if locked else session.get(model, ident)
-    if record is None or not actor.sees_staff_record(record.service.name,
-                                                     getattr(record, model.worker_field)):
-        raise NotFound(f"{model.subject_type} {ident} not found")
-    return record
-
-
-def visible(session: Session, actor: Actor, model: type[T], *order_by) -> list[T]:
-    query = select(model).join(Service, model.service_id == Service.id)
-    if actor.role == "staff":
-        query = query.where(getattr(model, model.worker_field) == actor.user_id)
-    else:
-        query = query.where(Service.name.in_(actor.services))
-    return list(session.scalars(query.order_by(*order_by)))
+from engine.core.scope import in_services
 
 
 def staff_member(session: Session, actor: Actor, username: str, service: str,
@@ -40,7 +17,7 @@ def staff_member(session: Session, actor: Actor, username: str, service: str,
     worker = session.scalar(select(User).where(User.username == username))
     place = session.scalar(select(Service).where(Service.name == service))
     errors = {}
-    if place is None or not actor.sees(service):
+    if place is None or not in_services(actor, service):
         errors["service"] = [f"no service {service!r} among your services"]
     if worker is None or worker.role not in ("staff", "manager"):
         errors[field] = [f"no member of staff called {username!r}"]

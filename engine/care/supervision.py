@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from engine.care import staff_records
 from engine.care.models import DailyRecord, Plan, Supervision
 from engine.care.plans import current_version, require
+from engine.core import audit
 from engine.core.access import Actor
-from engine.core.errors import Invalid
+from engine.core.errors import Invalid, NotFound
+from engine.core.scope import about_a_worker, scope_of
 from engine.core.subjects import EffectContext, SubjectKind, register
 from engine.core.uow import unit_of_work
 
@@ -53,24 +55,43 @@ def write_record(session: Session, actor: Actor, supervision_id: int, record: di
                  now: datetime) -> Supervision:
     """Save the supervision record (all required fields; checked by the schema)."""
     with unit_of_work(session):
-        supervision = staff_records.find(session, actor, Supervision, supervision_id,
-                                         locked=True)
+        supervision = SUPERVISIONS.find(session, actor, supervision_id, locked=True)
         if supervision.state == "signed_off":
             raise Invalid("signed-off supervisions cannot change",
                           {"state": ["the supervision is signed off"]})
         require(actor, "write_record")
+        _check_link(session, actor, supervision, record)
+        rewritten = supervision.record is not None
         supervision.record, supervision.recorded_by_id = record, actor.user_id
         supervision.recorded_at = supervision.updated_at = now
+        audit.record_subject_change(
+            session, at=now, actor=actor, subject=supervision, action="part_recorded",
+            changes=[f"supervision record {'rewritten' if rewritten else 'written'} by "
+                     f"{actor.username}"])
     return supervision
 
 
+def _check_link(session: Session, actor: Actor, supervision: Supervision,
+                record: dict[str, Any]) -> None:
+    """The outcome link names a plan the recorder can see in the supervision's service; an
+    unseen plan reads exactly as one that does not exist."""
+    plan_id = (record.get("outcome_link") or {}).get("plan_id")
+    try:
+        plan = scope_of("plan").find(session, actor, plan_id) if plan_id else None
+    except NotFound:
+        plan = None
+    if plan is None or plan.service_id != supervision.service_id:
+        raise Invalid("the outcome link names no plan of this service", {"outcome_link": {
+            "plan_id": [f"plan {plan_id} does not exist"]}})
+
+
 def get(session: Session, actor: Actor, supervision_id: int) -> Supervision:
-    return staff_records.find(session, actor, Supervision, supervision_id)
+    return SUPERVISIONS.find(session, actor, supervision_id)
 
 
 def visible(session: Session, actor: Actor) -> list[Supervision]:
-    return staff_records.visible(session, actor, Supervision,
-                                 Supervision.scheduled_for.desc(), Supervision.id.desc())
+    return list(session.scalars(SUPERVISIONS.query(actor).order_by(
+        Supervision.scheduled_for.desc(), Supervision.id.desc())))
 
 
 def _new(supervisee_id: int, supervisor_id: int | None, service_id: int, scheduled_for: date,
@@ -87,6 +108,7 @@ class SupervisionSnapshot:
 
     def __init__(self, session: Session, supervision: Supervision):
         self._session = session
+        self._service_id = supervision.service_id
         self.record = supervision.record
         self.supervisee = supervision.supervisee.username
         self.supervisee_id = supervision.supervisee_id
@@ -97,6 +119,10 @@ class SupervisionSnapshot:
         """What the record's outcome link points at: the plan, the outcome, the evidence."""
         link = (self.record or {}).get("outcome_link") or {}
         plan = self._session.get(Plan, link.get("plan_id")) if link.get("plan_id") else None
+        if plan is not None and plan.service_id != self._service_id:
+            # A supervision links to the work of its own service: any other plan, for the
+            # supervision, its readers and the quality audit, does not exist.
+            plan = None
         version = current_version(self._session, plan) if plan else None
         outcomes = {o["id"]: o for o in (version.content["outcomes"] if version else [])}
         start, end = self.period
@@ -132,9 +158,12 @@ def _schedule_next(ctx: EffectContext) -> None:
                                            done.scheduled_for, ctx.now), WORKFLOW)
 
 
+SUPERVISIONS = about_a_worker("supervision", Supervision, "supervisee_id")
+
 register(SubjectKind(
     name="supervision",
     model=Supervision,
+    scope=SUPERVISIONS,
     snapshot=SupervisionSnapshot,
     describe=lambda s: {"supervisee": s.supervisee.username, "service": s.service.name,
                         "date": s.scheduled_for.isoformat()},

@@ -37,15 +37,5 @@ class Actor:
     def is_system(self) -> bool:
         return self.role == "system"
 
-    def sees(self, service: str) -> bool:
-        """Records outside the actor's services do not exist for them; the system sees all."""
-        return self.is_system or service in self.services
-
-    def sees_staff_record(self, service: str, worker_id: int) -> bool:
-        """Supervision and competency records: staff see their own, others their services'."""
-        if self.role == "staff":
-            return self.user_id == worker_id
-        return self.sees(service)
-
     def may(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, set())

@@ -103,6 +103,16 @@ def record_change(session: Session, *, at: datetime, actor: Any, workflow: str,
                   changes=changes, comment=comment, reason=None, rule_pack=rule_pack or "")
 
 
+def record_subject_change(session: Session, *, at: datetime, actor: Any, subject: Any,
+                          action: str, changes: list[str],
+                          rule_pack: str | None = None) -> Recorded:
+    """`record_change` for a workflow subject, on its own trail, in its current state."""
+    return record_change(session, at=at, actor=actor, workflow=subject.workflow,
+                         subject_type=subject.subject_type, subject_id=subject.id,
+                         service=subject.service.name, state=subject.state, action=action,
+                         changes=changes, rule_pack=rule_pack)
+
+
 def subject_events(subject_type: str, subject_id: int, *columns, outcome: str | None = None,
                    transition: str | None = None, actor: str | None = None,
                    action: str | None = None):

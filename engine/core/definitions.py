@@ -7,6 +7,7 @@ state or a transition nobody may fire is an error before the first request, not 
 """
 from __future__ import annotations
 
+import importlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,6 @@ from typing import Any, Mapping
 
 from transitions import Machine
 
-import importlib
 from engine.core import rules as rulebook
 from engine.core.settings import Settings
 from engine.core.subjects import KINDS, SubjectKind
@@ -57,6 +57,9 @@ class StateDef:
     timers: tuple[TimerSpec, ...] = ()
     on_enter: tuple[str, ...] = ()  # named effects run when a transition enters the state
     on_exit: tuple[str, ...] = ()   # … and when one leaves it
+    # What the state means to readers outside the engine (reports, audits): the definition
+    # says which states hold a plan in force, say, so no report names states itself.
+    tags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class TransitionDef:
     effects: tuple[str, ...] = ()
     opens_tasks: tuple[TaskSpec, ...] = ()
     closes_tasks: tuple[str, ...] = ()
+    tags: frozenset[str] = frozenset()  # e.g. "completes_review", read by reports
 
 
 @dataclass
@@ -91,6 +95,17 @@ class WorkflowDef:
 
     def transitions_from(self, state: str) -> list[TransitionDef]:
         return [t for t in self.transitions.values() if state in t.sources]
+
+    def states_tagged(self, tag: str) -> tuple[str, ...]:
+        """The states the definition marks with `tag`, in definition order."""
+        return tuple(name for name, state in self.states.items() if tag in state.tags)
+
+    def transitions_tagged(self, tag: str) -> tuple[str, ...]:
+        return tuple(name for name, t in self.transitions.items() if tag in t.tags)
+
+    @property
+    def final_states(self) -> tuple[str, ...]:
+        return tuple(name for name, state in self.states.items() if state.final)
 
     def build_machine(self) -> Machine:
         """One machine for the workflow, shared by every subject (model=None, no callbacks)."""
@@ -240,6 +255,7 @@ def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
             tasks=tuple(TaskSpec(**task) for task in raw.get("tasks", [])),
             timers=tuple(TimerSpec(**timer) for timer in raw.get("timers", [])),
             on_enter=tuple(raw.get("on_enter", [])), on_exit=tuple(raw.get("on_exit", [])),
+            tags=frozenset(raw.get("tags", [])),
         ) for name, raw in data.get("states", {}).items()}
         transitions = {}
         for raw in data.get("transitions", []):
@@ -253,6 +269,7 @@ def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
                 effects=tuple(raw.get("effects", [])),
                 opens_tasks=tuple(TaskSpec(**task) for task in raw.get("opens_tasks", [])),
                 closes_tasks=tuple(raw.get("closes_tasks", [])),
+                tags=frozenset(raw.get("tags", [])),
             )
     except TypeError as exc:
         problems.append(f"{where}: {exc}")

@@ -6,6 +6,7 @@ from typing import Any
 
 class EngineError(Exception):
     code = "error"
+    audited = False  # True: the refusal appended an audit event, which must be kept
 
     def __init__(self, message: str, details: Any = None, event: Any = None):
         super().__init__(message)
@@ -37,11 +38,17 @@ class Conflict(EngineError):
 class Blocked(EngineError):
     """A transition was refused by its rules; details lists the failing rules."""
     code = "blocked"
+    audited = True
 
 
 class Denied(Forbidden):
     """A transition attempt refused for role; the audit event is attached."""
 
+    audited = True
+
 
 class OutOfScope(NotFound):
-    """A transition attempt on a record outside the user's services; audited, shown as 404."""
+    """A transition attempt on a record outside the user's scope; audited, answered exactly as
+    NotFound (the event is never shown to the caller)."""
+
+    audited = True

@@ -87,10 +87,19 @@ class Verdict:
     text: str
     passed: bool
     detail: str | None
+    severity: str = "blocking"
+
+    @property
+    def blocks(self) -> bool:
+        """A failing blocking rule refuses the transition; a failing warning is only shown."""
+        return not self.passed and self.severity == "blocking"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "text": self.text, "passed": self.passed,
-                "detail": self.detail}
+        found = {"rule": self.rule, "text": self.text, "passed": self.passed,
+                 "detail": self.detail}
+        if self.severity != "blocking":
+            found["severity"] = self.severity
+        return found
 
 
 def load_checks(package: str) -> None:
@@ -158,7 +167,7 @@ def evaluate(rules: list[Rule], context: RuleContext, settings: Settings) -> lis
         context.params = rule.resolved_params(settings)
         missing = CHECKS[rule.check].func(context)
         verdicts.append(Verdict(rule.id, rule.text, not missing,
-                                "; ".join(missing) if missing else None))
+                                "; ".join(missing) if missing else None, rule.severity))
     return verdicts
 
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Optional
 from sqlalchemy.orm import Session
 
 from engine.core.models import WorkflowSubject
+from engine.core.scope import Scope, register_scope
 
 
 @dataclass
@@ -36,6 +37,7 @@ class EffectContext:
 class SubjectKind:
     name: str
     model: type[WorkflowSubject]
+    scope: Scope[Any]  # who may see subjects of this kind: every engine entry point asks it
     snapshot: Callable[[Session, Any], Any]
     describe: Callable[[Any], Mapping[str, str]]
     effects: Mapping[str, Callable[[EffectContext], None]] = field(default_factory=dict)
@@ -50,4 +52,5 @@ KINDS: dict[str, SubjectKind] = {}
 
 def register(kind: SubjectKind) -> SubjectKind:
     KINDS[kind.name] = kind
+    register_scope(kind.scope)
     return kind

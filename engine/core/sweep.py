@@ -109,11 +109,12 @@ def _fire_timer(engine: Engine, session: Session, timer: Timer, now: datetime,
                          timer.transition, "advanced")
     savepoint = session.begin_nested() if guarded else None
     try:
-        model = engine.registry.workflow(timer.workflow).kind.model
+        engine.registry.workflow(timer.workflow)  # a workflow no longer defined cannot fire
         # The timer's version is the optimistic check: a subject that moved on since the
         # timer was set is stale, and firing it again would be a duplicate.
-        fired = engine.fire_in_transaction(session, model, timer.subject_id, timer.transition,
-                                           Actor.system(), version=timer.subject_version)
+        fired = engine.fire_in_transaction(session, timer.subject_type, timer.subject_id,
+                                           timer.transition, Actor.system(),
+                                           version=timer.subject_version)
         result.detail = f"{fired.event.document()['from']} → {fired.subject.state}"
     except (Conflict, NotFound):
         result.outcome, result.detail = "stale", "the subject has moved on since it was set"

@@ -4,14 +4,17 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from engine.core import audit
 from engine.core.access import Actor
 from engine.core.definitions import Registry, TaskSpec, WorkflowDef
-from engine.core.errors import Conflict, Forbidden, NotFound
+from engine.core.errors import Conflict, Forbidden
 from engine.core.models import Service, Task
-from engine.core.uow import lock, unit_of_work
+from engine.core.scope import Scope, in_services, register_scope, service_ids
+from engine.core.uow import unit_of_work
+from engine.core.words import with_article
 
 OPEN_STATUSES = ("open", "claimed")
 
@@ -121,10 +124,10 @@ def inbox(session: Session, actor: Actor, status: str | None = None, scope: str 
     return sorted(found.values(), key=lambda t: (t.due is None, t.due or date.min, t.id))[:limit]
 
 
-def claim(session: Session, actor: Actor, task_id: int) -> Task:
+def claim(session: Session, actor: Actor, task_id: int, now: datetime) -> Task:
     """Take an unassigned task of the actor's services and role."""
     if not actor.may("claim_task"):
-        raise Forbidden(f"a {actor.role} may not claim tasks")
+        raise Forbidden(f"{with_article(actor.role).capitalize()} may not claim tasks")
     with unit_of_work(session):
         task = _visible_task(session, actor, task_id)
         if task.status not in OPEN_STATUSES:
@@ -134,15 +137,17 @@ def claim(session: Session, actor: Actor, task_id: int) -> Task:
             raise Conflict(f"task {task_id} is already with {holder}",
                            {"assignee": task.assignee.username})
         if task.role not in (None, actor.role):
-            raise Forbidden(f"task {task_id} is for a {task.role}")
+            raise Forbidden(f"task {task_id} is for {with_article(task.role)}")
         task.assignee_id, task.status = actor.user_id, "claimed"
+        _record(session, actor, task, now, "task_claimed",
+                f"task '{task.title}' claimed by {actor.username}")
     return task
 
 
-def release(session: Session, actor: Actor, task_id: int) -> Task:
+def release(session: Session, actor: Actor, task_id: int, now: datetime) -> Task:
     """Hand a task the actor holds back to the service's pool."""
     if not actor.may("claim_task"):
-        raise Forbidden(f"a {actor.role} may not release tasks")
+        raise Forbidden(f"{with_article(actor.role).capitalize()} may not release tasks")
     with unit_of_work(session):
         task = _visible_task(session, actor, task_id)
         if task.status not in OPEN_STATUSES or task.assignee_id != actor.user_id:
@@ -150,11 +155,43 @@ def release(session: Session, actor: Actor, task_id: int) -> Task:
                            {"status": task.status,
                             "assignee": task.assignee.username if task.assignee else None})
         task.assignee_id, task.status = None, "open"
+        _record(session, actor, task, now, "task_released",
+                f"task '{task.title}' handed back by {actor.username}")
     return task
+
+
+def _record(session: Session, actor: Actor, task: Task, now: datetime, action: str,
+            change: str) -> None:
+    """A claim or a release, on the trail of the task's subject."""
+    audit.record_change(session, at=now, actor=actor,
+                        workflow=task.workflow, subject_type=task.subject_type,
+                        subject_id=task.subject_id, service=task.service.name, state=None,
+                        action=action, changes=[change])
 
 
 def _visible_task(session: Session, actor: Actor, task_id: int) -> Task:
-    task = lock(session, Task, task_id)
-    if task is None or not actor.sees(task.service.name):
-        raise NotFound(f"task {task_id} not found")
-    return task
+    return TASKS.find(session, actor, task_id, locked=True)
+
+
+# Roles that oversee a service see all its tasks; the others see their own and the pool of
+# unassigned tasks for their role (a colleague's task is not theirs to see).
+OVERSEEING = frozenset({"manager", "auditor", "admin"})
+
+
+def _sees_task(actor: Actor, task: Task) -> bool:
+    if not in_services(actor, task.service.name):
+        return False
+    return (actor.role in OVERSEEING or actor.is_system or task.assignee_id == actor.user_id
+            or (task.assignee_id is None and task.role in (None, actor.role)))
+
+
+def _tasks_seen(actor: Actor):
+    if actor.is_system:
+        return true()
+    in_pool = and_(Task.assignee_id.is_(None), or_(Task.role.is_(None), Task.role == actor.role))
+    mine_or_pool = true() if actor.role in OVERSEEING else or_(
+        Task.assignee_id == actor.user_id, in_pool)
+    return and_(Task.service_id.in_(service_ids(actor)), mine_or_pool)
+
+
+TASKS = register_scope(Scope("task", Task, _sees_task, _tasks_seen))

@@ -14,14 +14,35 @@ T = TypeVar("T")
 
 @contextmanager
 def unit_of_work(session: Session) -> Iterator[Session]:
-    """A writing transaction: commits when the block ends, rolls back if it raises."""
+    """A writing transaction: commits when the block ends, rolls back if it raises.
+
+    Units of work nest: inside another one this is part of it, and only the outermost commits
+    (so a request that creates a person and their plan commits once). A refusal that was
+    audited (`error.audited`) commits its audit event and nothing else was written.
+    """
+    if session.info.get(_DEPTH, 0):
+        session.info[_DEPTH] += 1
+        try:
+            yield session
+        finally:
+            session.info[_DEPTH] -= 1
+        return
     begin_write(session)
+    session.info[_DEPTH] = 1
     try:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
+    except BaseException as error:
+        session.info[_DEPTH] = 0
+        if getattr(error, "audited", False):
+            session.commit()  # the refusal's audit event, and nothing else
+        else:
+            session.rollback()
         raise
+    session.info[_DEPTH] = 0
+    session.commit()
+
+
+_DEPTH = "unit_of_work_depth"
 
 
 def lock(session: Session, model: type[T], ident: int) -> T | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -11,13 +12,13 @@ from engine.core import audit, tasks, timers
 from engine.core.access import Actor
 from engine.core.audit import Recorded
 from engine.core.clock import Clock, SystemClock
-from engine.core.db import begin_write
 from engine.core.definitions import Registry, TransitionDef, WorkflowDef
 from engine.core.errors import Blocked, Conflict, Denied, NotFound, OutOfScope
 from engine.core.models import WorkflowSubject
 from engine.core.rules import RuleContext, Verdict, evaluate
-from engine.core.subjects import EffectContext
-from engine.core.uow import lock
+from engine.core.subjects import KINDS, EffectContext, SubjectKind
+from engine.core.uow import lock, unit_of_work
+from engine.core.words import and_join, plural, with_article
 
 SOURCE_RULE = "workflow.source-state"
 
@@ -37,7 +38,8 @@ class Option:
 
     @property
     def allowed(self) -> bool:
-        return all(verdict.passed for verdict in self.verdicts)
+        """Every blocking rule passes (a failing warning is shown, never blocks)."""
+        return not any(verdict.blocks for verdict in self.verdicts)
 
 
 class _StateHolder:
@@ -74,29 +76,37 @@ class Engine:
     def workflow_of(self, subject: WorkflowSubject) -> WorkflowDef:
         return self.registry.workflow(subject.workflow)
 
-    def fire(self, session: Session, subject: WorkflowSubject, name: str, actor: Actor, *,
-             version: int | None, comment: str | None = None, reason: str | None = None) -> Fired:
-        """Fire transition `name` on `subject` as `actor`, in one transaction.
+    def kind(self, name: str) -> SubjectKind:
+        """The subject kind called `name` ("plan", "supervision", …)."""
+        return KINDS[name]
+
+    def get(self, session: Session, kind: str, ident: int, actor: Actor) -> Any:
+        """The subject if it exists and the actor may see it; else NotFound, the same words
+        for both."""
+        return self.kind(kind).scope.find(session, actor, ident)
+
+    def fire(self, session: Session, kind: str, ident: int, name: str, actor: Actor, *,
+             version: int | None = None, comment: str | None = None,
+             reason: str | None = None,
+             read_inputs: Callable[[], Mapping[str, Any]] | None = None) -> Fired:
+        """Fire transition `name` on subject `ident` of `kind` as `actor`, in one transaction.
 
         Checks scope and role, the client's version, the source state and every guarding rule.
         If all pass: moves the state through the workflow's machine, runs the transition's
         effects, closes and opens tasks, cancels and schedules timers, appends an `advanced`
         audit event and commits. A refusal appends a `denied` or `blocked` event, commits only
-        that, and raises OutOfScope / Denied / Blocked. A stale version raises Conflict and
-        writes nothing. Any other failure rolls everything back.
+        that, and raises OutOfScope / Denied / Blocked (OutOfScope reads exactly as NotFound).
+        A stale version raises Conflict and writes nothing. Any other failure rolls
+        everything back. Inside a caller's unit of work, the caller commits.
+
+        `read_inputs`, if given, supplies {version, comment, reason} once the actor is known to
+        see the subject and may fire the transition: a door parses its request only then, so
+        a bad body on a record the caller cannot see still reads "not found".
         """
-        begin_write(session)
-        try:
-            fired = self.fire_in_transaction(session, type(subject), subject.id, name, actor,
-                                             version=version, comment=comment, reason=reason)
-        except (Blocked, Denied, OutOfScope):
-            session.commit()  # the refusal's audit event, and nothing else
-            raise
-        except BaseException:
-            session.rollback()
-            raise
-        session.commit()
-        return fired
+        with unit_of_work(session):
+            return self.fire_in_transaction(session, kind, ident, name, actor,
+                                            version=version, comment=comment, reason=reason,
+                                            read_inputs=read_inputs)
 
     def start(self, session: Session, subject: WorkflowSubject, workflow_name: str) -> None:
         """Put a new subject in its workflow's initial state, inside the caller's transaction,
@@ -124,35 +134,47 @@ class Engine:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def fire_in_transaction(self, session: Session, model: type[WorkflowSubject], ident: int,
-                            name: str, actor: Actor, *, version: int | None,
-                            comment: str | None = None, reason: str | None = None) -> Fired:
+    def fire_in_transaction(self, session: Session, kind: str, ident: int, name: str,
+                            actor: Actor, *, version: int | None, comment: str | None = None,
+                            reason: str | None = None,
+                            read_inputs: Callable[[], Mapping[str, Any]] | None = None
+                            ) -> Fired:
         """`fire` inside the caller's writing transaction: the caller commits or rolls back.
 
         Refusals raise after appending their audit event; `version=None` skips the optimistic
         check (the scheduler holds the subject's lock and knows it is current).
         """
-        subject = lock(session, model, ident)
+        scope = self.kind(kind).scope
+        subject = lock(session, scope.model, ident)
         if subject is None:
-            raise NotFound(f"{model.subject_type} {ident} not found")
+            raise scope.not_found(ident)
         workflow = self.workflow_of(subject)
         transition = workflow.transitions.get(name)
+        visible = scope.visible(actor, subject)
         if transition is None:
-            raise NotFound(f"{workflow.title} has no transition {name!r}")
+            raise scope.not_found(ident) if not visible else NotFound(
+                f"{workflow.title} has no transition {name!r}")
         now = self.now()
-        inputs = {"comment": comment, "reason": reason}
+        inputs: dict[str, Any] = {"comment": comment, "reason": reason}
         record = dict(session=session, workflow=workflow, subject=subject, actor=actor,
                       transition=transition, now=now, inputs=inputs, source=subject.state)
 
-        if not actor.sees(subject.service.name):
+        if not visible:
+            # Audited like any refusal, answered exactly as an id that does not exist.
             event = self._audit(**record, outcome="denied", verdicts=[])
-            raise OutOfScope(f"{model.subject_type} {ident} not found", event=event)
+            raise OutOfScope(scope.not_found(ident).message, event=event)
         if actor.role not in transition.roles:
             event = self._audit(**record, outcome="denied", verdicts=[])
-            raise Denied(f"a {actor.role} may not {transition.title.lower()}; "
-                         f"only {', '.join(sorted(transition.roles))}", event=event)
+            raise Denied(f"{with_article(actor.role).capitalize()} may not "
+                         f"{transition.title.lower()}; only "
+                         f"{and_join([plural(role) for role in sorted(transition.roles)])} may",
+                         event=event)
+        if read_inputs is not None:
+            given = read_inputs()
+            version = given.get("version")
+            inputs.update(comment=given.get("comment"), reason=given.get("reason"))
         if version is not None and version != subject.lock_version:
-            raise Conflict(f"{model.subject_type} {ident} is at version {subject.lock_version}, "
+            raise Conflict(f"{kind} {ident} is at version {subject.lock_version}, "
                            f"not {version}: reload and try again",
                            {"version": subject.lock_version, "state": subject.state})
 
@@ -164,12 +186,16 @@ class Engine:
         else:
             snapshot = workflow.kind.snapshot(session, subject)
             verdicts = self._judge(workflow, transition, snapshot, actor, now, inputs)
-        failing = [verdict for verdict in verdicts if not verdict.passed]
+        failing = [verdict for verdict in verdicts if verdict.blocks]
         if failing:
             event = self._audit(**record, outcome="blocked", verdicts=verdicts)
+            warnings = [verdict for verdict in verdicts
+                        if not verdict.passed and not verdict.blocks]
             raise Blocked(f"{transition.name} refused: {len(failing)} rule"
                           f"{'s' if len(failing) != 1 else ''} failed",
-                          [{"rule": v.rule, "text": v.text, "detail": v.detail} for v in failing],
+                          [{"rule": v.rule, "text": v.text, "detail": v.detail} for v in failing]
+                          + [{"rule": v.rule, "text": v.text, "detail": v.detail,
+                              "severity": v.severity} for v in warnings],
                           event=event)
 
         self._advance(session, workflow, transition, subject, snapshot, actor, now, inputs)

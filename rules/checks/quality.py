@@ -70,8 +70,10 @@ def supervision_links_match(ctx: RuleContext) -> list[Issue]:
     for supervision in ctx.subject.signed_off_supervisions:
         facts = SupervisionSnapshot(ctx.subject.session, supervision).linked
         plan, link = facts["plan"], facts["link"]
+        if plan is not None and plan.service_id != supervision.service_id:
+            plan = None  # another service's plan does not exist here: not even its person
         problem = None
-        if plan is None or plan.service_id != supervision.service_id:
+        if plan is None:
             problem = f"names plan {link.get('plan_id')}, which is not a plan of this service"
         elif facts["outcome"] is None:
             problem = f"names outcome {link.get('outcome_id')!r}, which plan {plan.id} lacks"

@@ -109,11 +109,10 @@ def independent_approver(ctx, review):
 
 
 def reduced_outcomes(ctx: RuleContext, review: dict) -> list[str]:
-    """The outcomes whose support the review reduces: named, or whose actions lose hours."""
-    if review.get("reduced_outcome_ids"):
-        return list(review["reduced_outcome_ids"])
+    """The outcomes whose support the review reduces: those it names, and every outcome whose
+    actions lose hours (naming one outcome cannot exempt another whose hours are cut)."""
     current = {a["id"]: a for a in (ctx.subject.current_content or {}).get("actions") or []}
-    reduced = []
+    reduced = list(dict.fromkeys(review.get("reduced_outcome_ids") or []))
     for proposed in review.get("proposed_actions") or []:
         action = current.get(proposed["id"])
         cut = action and proposed["hours_per_week"] < (action.get("hours_per_week") or 0)

@@ -75,7 +75,7 @@ def test_a_year_of_reviews_a_reduction_and_a_reinstatement(api, clock, database_
     assert "0 timers fired" in tick("2027-09-01T08:00")
     assert state()["state"] == "review_due" and review_tasks() == ["complete_review"]
 
-    events = api.as_("ada").get(f"/plans/{plan['id']}/audit").json["events"]
+    events = api.as_("ada").get(f"/plans/{plan['id']}/audit?action=transition").json["events"]
     assert [(e["actor"], e["transition"], e["outcome"]) for e in events] == [
         ("max", "approve", "advanced"), ("max", "activate", "advanced"),
         ("system", "start_review", "advanced"), ("max", "reduce_support", "advanced"),
@@ -88,5 +88,6 @@ def test_a_year_of_reviews_a_reduction_and_a_reinstatement(api, clock, database_
     reviews = sam.get(f"/plans/{plan['id']}/reviews").json["reviews"]
     assert [(r["cycle"], r["closed_by"]) for r in reviews] == [
         (3, "complete_review"), (1, "reduce_support")]
+    everything = api.as_("ada").get(f"/plans/{plan['id']}/audit").json["events"]
     verify = run_cli("audit", "verify", database_url=database_url)
-    assert verify.returncode == 0 and "9 events verified" in verify.stdout
+    assert verify.returncode == 0 and f"{len(everything)} events verified" in verify.stdout

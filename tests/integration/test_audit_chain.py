@@ -7,7 +7,8 @@ from tests.helpers import plan_content, run_cli
 
 @pytest.fixture
 def trail(api):
-    """Five events on one plan: blocked, request, approve, blocked activate, denied."""
+    """Six events on one plan: blocked, the draft saved (a change), request, approve, blocked
+    activate, denied."""
     plan = api.as_("sam").new_plan()
     api.as_("max").fire(plan["id"], "approve")
     api.as_("sam").edit(plan["id"], **plan_content())
@@ -16,7 +17,10 @@ def trail(api):
     api.as_("max").fire(plan["id"], "activate")
     api.as_("sue").fire(plan["id"], "activate")
     events = api.as_("ada").get(f"/plans/{plan['id']}/audit").json["events"]
-    assert [e["seq"] for e in events] == [1, 2, 3, 4, 5]
+    assert [(e["seq"], e["action"], e["outcome"]) for e in events] == [
+        (1, "transition", "blocked"), (2, "draft_saved", "recorded"),
+        (3, "transition", "advanced"), (4, "transition", "advanced"),
+        (5, "transition", "blocked"), (6, "transition", "denied")]
     return events
 
 
@@ -35,7 +39,7 @@ def verify(database_url):
 def test_an_intact_chain_verifies(database_url, trail):
     result = verify(database_url)
     assert result.returncode == 0, result.stderr
-    assert "Audit chain intact: 5 events verified." in result.stdout
+    assert "Audit chain intact: 6 events verified." in result.stdout
 
 
 def test_each_event_links_to_the_one_before(trail):
@@ -45,27 +49,43 @@ def test_each_event_links_to_the_one_before(trail):
 
 
 def test_an_edited_event_is_named(database_url, trail):
-    tamper(database_url, "UPDATE audit_events SET outcome = 'blocked' WHERE seq = 3")
+    tamper(database_url, "UPDATE audit_events SET outcome = 'blocked' WHERE seq = 4")
     result = verify(database_url)
     assert result.returncode == 1
-    assert ("BROKEN at event 3: event 3 was edited: column outcome says 'blocked' but the "
+    assert ("BROKEN at event 4: event 4 was edited: column outcome says 'blocked' but the "
             "hashed record says 'advanced'") in result.stderr
 
 
 def test_an_edited_record_body_is_named(database_url, trail):
     tamper(database_url, "UPDATE audit_events SET body = replace(body, 'Agreed with Margaret', "
-                         "'Rubber-stamped') WHERE seq = 3")
+                         "'Rubber-stamped') WHERE seq = 4")
     result = verify(database_url)
     assert result.returncode == 1
-    assert "BROKEN at event 3: event 3 was edited after it was written" in result.stderr
+    assert "BROKEN at event 4: event 4 was edited after it was written" in result.stderr
 
 
 def test_an_edited_filter_column_is_named_even_with_the_body_intact(database_url, trail):
-    tamper(database_url, "UPDATE audit_events SET actor = 'mia' WHERE seq = 3")
+    tamper(database_url, "UPDATE audit_events SET actor = 'mia' WHERE seq = 4")
     result = verify(database_url)
     assert result.returncode == 1
-    assert ("BROKEN at event 3: event 3 was edited: column actor says 'mia' but the hashed "
+    assert ("BROKEN at event 4: event 4 was edited: column actor says 'mia' but the hashed "
             "record says 'max'") in result.stderr
+
+
+def test_an_edited_change_event_is_named(database_url, trail):
+    tamper(database_url, "UPDATE audit_events SET body = replace(body, 'saved', 'deleted') "
+                         "WHERE seq = 2")
+    result = verify(database_url)
+    assert result.returncode == 1
+    assert "BROKEN at event 2: event 2 was edited after it was written" in result.stderr
+
+
+def test_an_edited_action_column_is_named(database_url, trail):
+    tamper(database_url, "UPDATE audit_events SET action = 'transition' WHERE seq = 2")
+    result = verify(database_url)
+    assert result.returncode == 1
+    assert ("BROKEN at event 2: event 2 was edited: column action says 'transition' but the "
+            "hashed record says 'draft_saved'") in result.stderr
 
 
 def test_a_deleted_event_is_named(database_url, trail):

@@ -37,10 +37,10 @@ def csv_rows(page) -> list[dict]:
 
 def test_the_trail_lists_every_attempt_with_who_when_and_each_rules_result(app, api):
     plan = contested_plan(api)
-    page = Browser(app, "ada").get(f"/plans/{plan['id']}/audit")
+    page = Browser(app, "ada").get(f"/plans/{plan['id']}/audit?action=transition")
     assert page.status == 200
     assert "<title>Audit trail for Margaret Ellis — strengthwise</title>" in page
-    events = api.as_("ada").get(f"/plans/{plan['id']}/audit").json["events"]
+    events = api.as_("ada").get(f"/plans/{plan['id']}/audit?action=transition").json["events"]
     assert rows_of(page) == [str(event["seq"]) for event in events]
     assert [event["outcome"] for event in events] == ["blocked", "denied", "advanced"]
     for text in ('<span class="tag tag-blocked">Blocked</span>',
@@ -67,14 +67,14 @@ def test_the_trail_filters_by_outcome_transition_and_actor(app, api):
     plan = contested_plan(api)
     browser = Browser(app, "mia")
     path = f"/plans/{plan['id']}/audit"
-    events = api.as_("mia").get(f"/plans/{plan['id']}/audit").json["events"]
+    events = api.as_("mia").get(f"/plans/{plan['id']}/audit?action=transition").json["events"]
     seqs = {event["outcome"]: str(event["seq"]) for event in events}
     assert rows_of(browser.get(path + "?outcome=blocked")) == [seqs["blocked"]]
     assert rows_of(browser.get(path + "?actor=max")) == [seqs["blocked"], seqs["advanced"]]
     assert rows_of(browser.get(path + "?transition=approve&actor=sam")) == [seqs["denied"]]
     assert rows_of(browser.get(path + "?transition=activate")) == []
     assert "No attempts match these filters." in browser.get(path + "?transition=activate")
-    unknown = browser.get(path + "?outcome=maybe")
+    unknown = browser.get(path + "?outcome=maybe&action=transition")
     assert unknown.status == 200 and len(rows_of(unknown)) == 3
     assert "That outcome is not one we record" in unknown
     filtered = browser.get(path + "?outcome=denied")
@@ -85,14 +85,15 @@ def test_the_trail_filters_by_outcome_transition_and_actor(app, api):
 def test_the_csv_download_has_one_row_per_event_and_honours_the_filters(app, api):
     plan = contested_plan(api)
     browser = Browser(app, "ada")
-    page = browser.get(f"/plans/{plan['id']}/audit.csv")
+    page = browser.get(f"/plans/{plan['id']}/audit.csv?action=transition")
     assert page.status == 200 and page.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert page.headers["Content-Disposition"] == \
         f'attachment; filename="plan-{plan["id"]}-audit.csv"'
     rows = csv_rows(page)
-    events = api.as_("ada").get(f"/plans/{plan['id']}/audit").json["events"]
+    events = api.as_("ada").get(f"/plans/{plan['id']}/audit?action=transition").json["events"]
     assert page.html.splitlines()[0] == ("seq,at,actor,actor_role,transition,from,to,outcome,"
-                                         "failed_rules,comment,reason,rule_pack,hash,prev_hash")
+                                         "failed_rules,comment,reason,rule_pack,hash,prev_hash,"
+                                         "action,changes")
     assert [(r["seq"], r["at"], r["actor"], r["outcome"], r["hash"], r["prev_hash"])
             for r in rows] == [(str(e["seq"]), e["at"], e["actor"], e["outcome"], e["hash"],
                                 e["prev_hash"]) for e in events]
@@ -102,7 +103,8 @@ def test_the_csv_download_has_one_row_per_event_and_honours_the_filters(app, api
                                                                        "manager")
     assert denied["failed_rules"] == "" and advanced["comment"] == "Clear, observable outcomes"
     assert advanced["rule_pack"] == events[2]["rule_pack"]
-    only_sam = csv_rows(browser.get(f"/plans/{plan['id']}/audit.csv?actor=sam"))
+    only_sam = csv_rows(browser.get(f"/plans/{plan['id']}/audit.csv?actor=sam"
+                                    "&action=transition"))
     assert [r["outcome"] for r in only_sam] == ["denied"]
 
 

@@ -46,7 +46,7 @@ def test_the_whole_lifecycle_from_draft_to_active(api):
     active = max_.fire(plan["id"], "activate")
     assert active.status == 200 and active.json["plan"]["state"] == "active"
 
-    events = mia.get(f"/plans/{plan['id']}/audit").json["events"]
+    events = mia.get(f"/plans/{plan['id']}/audit?action=transition").json["events"]
     assert [(e["actor"], e["transition"], e["outcome"]) for e in events] == [
         ("mia", "approve", "blocked"),
         ("mia", "approve", "blocked"),

@@ -13,7 +13,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 STATUS = {NotFound: 404, Forbidden: 403, Invalid: 422, Conflict: 409, Blocked: 422}
 HTTP_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "invalid", 415: "invalid",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "invalid",
               422: "invalid", 429: "too_many_requests"}
 
 
@@ -35,12 +35,10 @@ def require_token():
 
 @api.errorhandler(EngineError)
 def engine_error(exc: EngineError):
+    """Every domain error as the contract's JSON. A refusal's audit event is kept but never
+    numbered in the reply: the global sequence would tell the caller what others do."""
     status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
-    extra = {}
-    event = getattr(exc, "event", None)
-    if event is not None:
-        extra["event"] = event.seq
-    return error(exc.code, exc.message, status, exc.details, **extra)
+    return error(exc.code, exc.message, status, exc.details)
 
 
 @api.errorhandler(ValidationError)
@@ -50,7 +48,9 @@ def validation_error(exc: ValidationError):
 
 @api.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
-    message = "no such API endpoint" if exc.code == 404 else exc.description or exc.name
+    message = {404: "no such API endpoint",
+               413: "the request body is larger than this server accepts"}.get(
+        exc.code or 0, exc.description or exc.name)
     return error(HTTP_CODES.get(exc.code, "error"), message, exc.code)
 
 

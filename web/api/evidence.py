@@ -43,7 +43,8 @@ def write_record(plan_id: int):
     plans.get_plan(db.session, actor, plan_id)
     body = load_body(DailyRecordSchema())
     record = records.write_record(db.session, actor, plan_id, body,
-                                  vocabulary_of(engine().registry), engine().now(), engine().today())
+                                  vocabulary_of(engine().registry), engine().now(),
+                                  engine().today())
     return record_document(record), 201
 
 

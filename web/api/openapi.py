@@ -48,6 +48,10 @@ ENDPOINTS = {
                                      {200: "{versions: [...]}"})},
     "/plans/{id}/versions/{number}": {"get": ("One approved version", None,
                                               {200: "version", 404: "not found"})},
+    "/plans/{id}/versions/{number}/changes": {"get": (
+        "What changed in version {number} since version ?against= (default the one before)",
+        None, {200: "{changes: [{section, item, field, before, after}]}",
+               404: "no such plan or version", 422: "against is not a version number"})},
     "/plans/{id}/transitions": {"get": (
         "Transitions your role may fire now, each with its rule checklist", None,
         {200: "{transitions: [{name, to, allowed, checks}]}"})},
@@ -55,7 +59,8 @@ ENDPOINTS = {
         "Fire a transition", "TransitionRequest",
         {200: "{plan, event}", 403: "your role may not", 404: "unknown plan or transition",
          409: "stale version", 422: "blocked (details: failing rules) or invalid"})},
-    "/plans/{id}/audit": {"get": ("Every attempt on this plan (?outcome=, ?transition=, ?actor=)",
+    "/plans/{id}/audit": {"get": ("Every attempt on this plan, and every change to it "
+                                  "(?action=, ?outcome=, ?transition=, ?actor=)",
                                   None, {200: "{events: [...]}"})},
     "/plans/{id}/records": {
         "get": ("Daily records, newest first (?outcome_id=)", None, {200: "{records: [...]}"}),
@@ -144,7 +149,8 @@ def build_spec() -> dict:
     spec.components.schema("Error", {"type": "object", "required": ["error", "message"],
                                      "properties": {
         "error": {"type": "string", "enum": ["unauthorized", "not_found", "forbidden", "invalid",
-                                             "conflict", "blocked"]},
+                                             "conflict", "blocked", "too_large",
+                                             "method_not_allowed"]},
         "message": {"type": "string"}, "details": {}}})
     for path, methods in ENDPOINTS.items():
         operations = {}
@@ -154,7 +160,10 @@ def build_spec() -> dict:
                     "schema": ERROR if status >= 400 else OBJECT}}}
                 for status, text in {**responses, 401: "no valid token"}.items()}}
             params = [part[1:-1] for part in path.split("/") if part.startswith("{")]
-            if params:
+            if params:  # a record that is absent, or outside your scope, is not found
+                operation["responses"].setdefault("404", {
+                    "description": "not found (or outside your scope: the same answer)",
+                    "content": {"application/json": {"schema": ERROR}}})
                 operation["parameters"] = [
                     {"name": p, "in": "path", "required": True,
                      "schema": {"type": "string" if p == "name" else "integer"}} for p in params]

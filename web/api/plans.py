@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from engine.care import plans
 from engine.care.models import Acknowledgement, Plan
-from engine.core.errors import NotFound
+from engine.core.errors import Invalid
 from engine.core.models import Service
 
 from ..extensions import db
@@ -22,7 +22,7 @@ from .workflow_routes import add_workflow_routes
 def create_plan():
     body = load_body(PlanCreateSchema())
     person_id = body.pop("person_id")
-    plan = plans.create_plan(db.session, current_actor(), person_id, body, engine().now())
+    plan = plans.create_plan(db.session, engine(), current_actor(), person_id, body)
     return plan_document(db.session, plan), 201
 
 
@@ -62,14 +62,25 @@ def list_versions(plan_id: int):
 @api.get("/plans/<int:plan_id>/versions/<int:number>")
 def get_version(plan_id: int, number: int):
     plan = plans.get_plan(db.session, current_actor(), plan_id)
-    for version in plans.versions(db.session, plan):
-        if version.number == number:
-            return version_document(version)
-    raise NotFound(f"plan {plan_id} has no version {number}")
+    return version_document(plans.version_of(db.session, plan, number))
 
 
-add_workflow_routes(api, "plans", Plan, "plan_id", plans.get_plan,
-                    visible=lambda actor, plan: actor.sees(plan.service.name),
+@api.get("/plans/<int:plan_id>/versions/<int:number>/changes")
+def version_changes(plan_id: int, number: int):
+    """`{changes: [{section, item, field, before, after}]}`: version n against version m
+    (`?against=m`, default n - 1)."""
+    plan = plans.get_plan(db.session, current_actor(), plan_id)
+    against = request.args.get("against")
+    if against is not None and not (against.isdigit() and len(against) <= 18):
+        raise Invalid("against must be a version number", {"against": ["a version number"]})
+    changes = plans.compare_versions(db.session, plan, number,
+                                     int(against) if against is not None else None)
+    return {"plan_id": plan.id, "version": number,
+            "against": int(against) if against is not None else number - 1,
+            "changes": changes}
+
+
+add_workflow_routes(api, "plans", "plan", "plan_id",
                     document=lambda plan: plan_document(db.session, plan))
 
 

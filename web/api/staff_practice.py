@@ -131,11 +131,7 @@ def observe_practice(competency_id: int):
     return observation_document(observation), 201
 
 
-add_workflow_routes(
-    api, "supervisions", Supervision, "supervision_id", supervisions.get,
-    visible=lambda actor, s: actor.sees_staff_record(s.service.name, s.supervisee_id),
-    document=supervision_document)
-add_workflow_routes(
-    api, "competencies", Competency, "competency_id", competencies.get,
-    visible=lambda actor, c: actor.sees_staff_record(c.service.name, c.worker_id),
-    document=competency_document)
+add_workflow_routes(api, "supervisions", "supervision", "supervision_id",
+                    document=supervision_document)
+add_workflow_routes(api, "competencies", "competency", "competency_id",
+                    document=competency_document)

@@ -52,9 +52,11 @@ def inbox():
 
 @api.post("/tasks/<int:task_id>/claim")
 def claim(task_id: int):
-    return task_document(tasks.claim(db.session, current_actor(), task_id), engine().today())
+    return task_document(tasks.claim(db.session, current_actor(), task_id,
+                                           engine().now()), engine().today())
 
 
 @api.post("/tasks/<int:task_id>/release")
 def release(task_id: int):
-    return task_document(tasks.release(db.session, current_actor(), task_id), engine().today())
+    return task_document(tasks.release(db.session, current_actor(), task_id,
+                                             engine().now()), engine().today())

@@ -1,4 +1,8 @@
-"""What every workflow subject's API shares: its transitions, firing one, its audit trail."""
+"""What every workflow subject's API shares: its transitions, firing one, its audit trail.
+
+Scope is the engine's: each view asks the engine for the subject (NotFound, the same words,
+whether it is absent or out of the caller's scope) and fires through `Engine.fire`.
+"""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -6,8 +10,8 @@ from typing import Any, Callable
 from flask import Response, request
 
 from engine.core.access import Actor
-from engine.core.audit import documents_json, subject_events
-from engine.core.errors import Invalid, NotFound
+from engine.core.audit import RECORDED, documents_json, subject_events
+from engine.core.errors import Invalid
 from engine.core.models import AuditEvent, WorkflowSubject
 
 from ..extensions import db
@@ -16,7 +20,7 @@ from .auth import current_actor
 from .documents import event_document
 from .schemas import TransitionRequestSchema
 
-OUTCOMES = ("advanced", "blocked", "denied")
+OUTCOMES = ("advanced", "blocked", "denied", RECORDED)
 
 
 def transitions_document(subject: WorkflowSubject, actor: Actor) -> dict[str, Any]:
@@ -29,55 +33,47 @@ def transitions_document(subject: WorkflowSubject, actor: Actor) -> dict[str, An
         for option in options]}
 
 
-def fire_from_request(model: type[WorkflowSubject], subject_id: int, name: str, actor: Actor,
-                      visible: Callable[[WorkflowSubject], bool],
-                      document: Callable[[WorkflowSubject], dict]) -> dict[str, Any]:
-    """Fire `name` with the request's {version, comment, reason}; `{<kind>: …, event: …}`.
+def fire_from_request(kind: str, ident: int, name: str,
+                      document: Callable[[Any], dict]) -> dict[str, Any]:
+    """Fire `name` with the request's {version, comment, reason}: `{<kind>: …, event: …}`.
 
-    An attempt on a subject the actor cannot see is still audited (denied) by the engine and
-    answered as if the subject did not exist.
+    The body is read only once the engine knows the caller sees the subject and may fire the
+    transition, so a bad body on someone else's record still answers "not found".
     """
-    subject = db.session.get(model, subject_id)
-    if subject is None or name not in engine().workflow_of(subject).transitions:
-        raise NotFound(f"no {model.subject_type} {subject_id} with a transition {name!r}")
-    if not visible(subject):
-        engine().fire(db.session, subject, name, actor, version=None)
-    body = load_body(TransitionRequestSchema())
-    fired = engine().fire(db.session, subject, name, actor, version=body["version"],
-                          comment=body["comment"], reason=body["reason"])
-    return {model.subject_type: document(fired.subject), "event": event_document(fired.event)}
+    fired = engine().fire(db.session, kind, ident, name, current_actor(),
+                          read_inputs=lambda: load_body(TransitionRequestSchema()))
+    return {kind: document(fired.subject), "event": event_document(fired.event)}
 
 
 def audit_response(subject_type: str, subject_id: int) -> Response:
     """The subject's audit events as stored (the hashed JSON), filtered by the query string."""
-    outcome = request.args.get("outcome")
+    outcome, action = request.args.get("outcome"), request.args.get("action")
     if outcome and outcome not in OUTCOMES:
         raise Invalid("unknown outcome", {"outcome": [f"must be one of {', '.join(OUTCOMES)}"]})
+    if action and (len(action) > 40 or not action.replace("_", "").isalpha()):
+        raise Invalid("unknown action", {"action": ["an action name such as transition or "
+                                                    "draft_saved"]})
     query = subject_events(subject_type, subject_id, AuditEvent.body, AuditEvent.hash,
                            outcome=outcome, transition=request.args.get("transition"),
-                           actor=request.args.get("actor"))
+                           actor=request.args.get("actor"), action=action)
     return Response(documents_json(db.session.execute(query)), mimetype="application/json")
 
 
-def add_workflow_routes(blueprint, collection: str, model: type[WorkflowSubject], id_name: str,
-                        load: Callable, visible: Callable[[Actor, WorkflowSubject], bool],
-                        document: Callable[[WorkflowSubject], dict]) -> None:
+def add_workflow_routes(blueprint, collection: str, kind: str, id_name: str,
+                        document: Callable[[Any], dict]) -> None:
     """GET …/{id}/transitions, POST …/{id}/transitions/{name} and GET …/{id}/audit for one
-    kind of subject. `load(session, actor, id)` raises NotFound outside the actor's scope."""
-    kind = model.subject_type
+    kind of subject."""
 
     def transitions(**args):
         actor = current_actor()
-        return transitions_document(load(db.session, actor, args[id_name]), actor)
+        return transitions_document(engine().get(db.session, kind, args[id_name], actor), actor)
 
     def fire(name, **args):
-        actor = current_actor()
-        return fire_from_request(model, args[id_name], name, actor,
-                                 visible=lambda subject: visible(actor, subject),
-                                 document=document)
+        return fire_from_request(kind, args[id_name], name, document)
 
     def audit(**args):
-        return audit_response(kind, load(db.session, current_actor(), args[id_name]).id)
+        subject = engine().get(db.session, kind, args[id_name], current_actor())
+        return audit_response(kind, subject.id)
 
     base = f"/{collection}/<int:{id_name}>"
     blueprint.add_url_rule(f"{base}/transitions", f"{kind}_transitions", transitions)

@@ -4,14 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
 from engine import Actor, Option
 from engine.care import plans
 from engine.care.models import Plan
-from engine.core.errors import Blocked, Conflict, Forbidden
+from engine.core.errors import Forbidden, NotFound
 from engine.core.models import AuditEvent, Service, Task
 from engine.core.tasks import OPEN_STATUSES
 
@@ -19,6 +19,7 @@ from ..auth import page_actor
 from ..extensions import db
 from ..runtime import engine
 from .evidence import local
+from .firing import fire_from_form
 
 approvals = Blueprint("approvals", __name__)
 
@@ -65,16 +66,12 @@ def approve(plan_id: int):
     actor = _manager()
     plan = plans.get_plan(db.session, actor, plan_id)
     person = plan.person.name
-    try:
-        fired = engine().fire(db.session, plan, "approve", actor, version=_version(plan))
-    except Blocked as blocked:
-        flash(f"{person}'s plan was not approved: {_details(blocked)}.", "error")
-    except Conflict as conflict:
-        flash(_stale(person, conflict), "error")
-    else:
-        flash(f"Approved {person}'s plan: version {fired.subject.current_version} is now in "
-              "force. The key worker acknowledges it, then a manager activates it.", "success")
-    return redirect(url_for("approvals.index"))
+    return fire_from_form(
+        "plan", plan.id, "approve", back=url_for("approvals.index"), version=_version(plan),
+        not_done=lambda why: f"{person}'s plan was not approved: {why}.", stale=_stale(person),
+        done=lambda fired: f"Approved {person}'s plan: version "
+                           f"{fired.subject.current_version} is now in force. The key worker "
+                           "acknowledges it, then a manager activates it.")
 
 
 @approvals.post("/approvals/<int:plan_id>/return")
@@ -89,17 +86,12 @@ def return_for_changes(plan_id: int):
         return _queue_page(actor, errors=[(field, f"Say what needs to change in {person}'s "
                                                   "plan before returning it")],
                            status=422)
-    try:
-        engine().fire(db.session, plan, "return_for_changes", actor, version=_version(plan),
-                      comment=comment)
-    except Blocked as blocked:
-        flash(f"{person}'s plan was not returned: {_details(blocked)}.", "error")
-    except Conflict as conflict:
-        flash(_stale(person, conflict), "error")
-    else:
-        flash(f"Returned {person}'s plan to its authors with your comment. It comes back here "
-              "when approval is requested again.", "success")
-    return redirect(url_for("approvals.index"))
+    return fire_from_form(
+        "plan", plan.id, "return_for_changes", back=url_for("approvals.index"),
+        version=_version(plan), comment=comment,
+        not_done=lambda why: f"{person}'s plan was not returned: {why}.", stale=_stale(person),
+        done=lambda fired: f"Returned {person}'s plan to its authors with your comment. It "
+                           "comes back here when approval is requested again.")
 
 
 def _queue_page(actor: Actor, errors: list[tuple[str, str]] | None = None, status: int = 200):
@@ -118,8 +110,9 @@ def _queue(actor: Actor) -> list[Waiting]:
     today = engine().today()
     waiting = []
     for task in tasks:
-        plan = db.session.get(Plan, task.subject_id)
-        if plan is None or not actor.sees(plan.service.name):
+        try:
+            plan = plans.get_plan(db.session, actor, task.subject_id)
+        except NotFound:
             continue
         options = {option.transition.name: option
                    for option in engine().options(db.session, plan, actor)}
@@ -153,11 +146,6 @@ def _version(plan: Plan) -> int:
     return int(sent) if sent.isdigit() else plan.lock_version
 
 
-def _details(blocked: Blocked) -> str:
-    return "; ".join(item["detail"] or item["text"] for item in blocked.details or [])
-
-
-def _stale(person: str, conflict: Conflict) -> str:
-    return (f"{person}'s plan changed after this page was loaded (it is now at version "
-            f"{(conflict.details or {}).get('version')}). Nothing was done: check it again "
-            "below.")
+def _stale(person: str) -> str:
+    return (f"{person}'s plan changed after this page was loaded. Nothing was done: check it "
+            "again below.")

@@ -26,9 +26,15 @@ from ..runtime import engine
 
 audit = Blueprint("audit", __name__)
 
-OUTCOMES = ("advanced", "blocked", "denied")
+OUTCOMES = ("advanced", "blocked", "denied", "recorded")
+# Changes recorded outside transitions, as the trail names them.
+ACTIONS = {"transition": "Steps (transitions)", "draft_saved": "Draft saved",
+           "acknowledged": "Version acknowledged", "record_added": "Daily record added",
+           "review_saved": "Review record saved", "part_recorded": "Record written",
+           "task_claimed": "Task claimed", "task_released": "Task handed back"}
 CSV_COLUMNS = ("seq", "at", "actor", "actor_role", "transition", "from", "to", "outcome",
-               "failed_rules", "comment", "reason", "rule_pack", "hash", "prev_hash")
+               "failed_rules", "comment", "reason", "rule_pack", "hash", "prev_hash", "action",
+               "changes")
 COMPLETION = (("independent", "Independently"), ("with_prompts", "With prompts"),
               ("with_support", "With support"), ("not_done", "Not done"))
 WEEKS_BEFORE_MONTHS = 16  # beyond this many weeks of records, completion is shown by month
@@ -41,13 +47,15 @@ class Filters:
     outcome: str | None = None
     transition: str | None = None
     actor: str | None = None
+    action: str | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> "Filters":
-        outcome = args.get("outcome", "").strip()
+        outcome, action = args.get("outcome", "").strip(), args.get("action", "").strip()
         return cls(outcome=outcome if outcome in OUTCOMES else None,
                    transition=args.get("transition", "").strip() or None,
-                   actor=args.get("actor", "").strip() or None)
+                   actor=args.get("actor", "").strip() or None,
+                   action=action if action in ACTIONS else None)
 
     def args(self) -> dict[str, str]:
         return {key: value for key, value in vars(self).items() if value}
@@ -76,6 +84,7 @@ def trail(plan_id: int):
     return render_template(
         "pages/audit/trail.html", plan=plan, events=events, filters=filters,
         outcome_options=[(outcome, outcome.capitalize()) for outcome in OUTCOMES],
+        action_options=list(ACTIONS.items()), action_titles=ACTIONS,
         actor_options=[(actor, actor) for actor in actors], plan_url=plan_url(plan.id),
         transitions=[(t.name, t.title) for t in workflow.transitions.values()],
         titles={t.name: t.title for t in workflow.transitions.values()},
@@ -118,7 +127,9 @@ def _csv_row(event: dict[str, Any], digest: str) -> list[Any]:
                       if not check["passed"])
     values = {**event, "hash": digest, "failed_rules": failed,
               "comment": plain_cell(event.get("comment")),
-              "reason": plain_cell(event.get("reason"))}
+              "reason": plain_cell(event.get("reason")),
+              "action": event.get("action", "transition"),
+              "changes": plain_cell("; ".join(event.get("changes") or []))}
     return [values.get(column) if values.get(column) is not None else ""
             for column in CSV_COLUMNS]
 

@@ -34,7 +34,7 @@ def index():
 @login_required
 def change(task_id: int, action: str):
     try:
-        task = getattr(tasks, action)(db.session, page_actor(), task_id)
+        task = getattr(tasks, action)(db.session, page_actor(), task_id, engine().now())
     except Conflict as conflict:
         flash(f"Could not {action} the task: {conflict.message}.", "error")
     else:

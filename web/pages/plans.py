@@ -15,10 +15,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from engine import Actor
+from engine.care import plan_changes
 from engine.care import plans as plan_ops
 from engine.care.models import Acknowledgement, Person, Plan
 from engine.core.definitions import TransitionDef, WorkflowDef
-from engine.core.errors import Blocked, Conflict, Invalid, NotFound
+from engine.core.errors import Conflict, Invalid
 from engine.core.models import Service, User
 from engine.core.rules import Verdict
 
@@ -27,6 +28,7 @@ from ..auth import page_actor
 from ..diagram import state_diagram
 from ..extensions import db
 from ..runtime import engine
+from .firing import fire_from_form
 
 plans = Blueprint("plans", __name__)
 
@@ -70,7 +72,7 @@ def new_person():
             body = PersonSchema().load(form)
             now = engine().now()
             person = plan_ops.create_person(db.session, actor, body["name"], body["service"], now)
-            plan = plan_ops.create_plan(db.session, actor, person.id, {}, now)
+            plan = plan_ops.create_plan(db.session, engine(), actor, person.id, {})
         except ValidationError as error:
             blank = {"name": "enter the person's name", "service": "choose a service"}
             errors = {key: blank[key] if not form.get(key) and key in blank else messages[0]
@@ -165,36 +167,38 @@ def show(plan_id: int):
 @plans.post("/plans/<int:plan_id>/transitions/<name>")
 @login_required
 def fire(plan_id: int, name: str):
-    actor = page_actor()
-    plan = db.session.get(Plan, plan_id)
-    workflow = engine().workflow_of(plan) if plan else None
-    if workflow is None or name not in workflow.transitions:
-        raise NotFound(f"no plan {plan_id} with a transition {name!r}")
-    if not actor.sees(plan.service.name):
-        # The engine audits the attempt as denied and answers as if the plan did not exist.
-        engine().fire(db.session, plan, name, actor, version=None)
-    version = request.form.get("version", "")
-    if not version.isdigit():
-        abort(400, "The form was incomplete. Reload the plan page and try again.")
-    transition = workflow.transitions[name]
     here = url_for("plans.show", plan_id=plan_id)
-    try:
-        fired = engine().fire(db.session, plan, name, actor, version=int(version),
-                              comment=_text(request.form.get("comment")),
-                              reason=_text(request.form.get("reason")))
-    except Blocked as blocked:
-        missing = "; ".join(rule["detail"] or rule["text"] for rule in blocked.details)
-        flash(f"{transition.title}: not done — {missing}.", "error")
-        return redirect(here + "#transitions")
-    except Conflict:
-        flash("Someone else changed this plan; here is the latest version.", "error")
-        return redirect(here)
-    except Invalid as invalid:
-        flash(f"{transition.title}: not done — {invalid.message}.", "error")
-        return redirect(here + "#transitions")
-    state = workflow.states[fired.subject.state].title.lower()
-    flash(f"{transition.title}: done — the plan is now {state}.", "success")
-    return redirect(here)
+    return fire_from_form("plan", plan_id, name, back=here, blocked_back=here + "#transitions",
+                          done=_done_message,
+                          stale="Someone else changed this plan; here is the latest version.")
+
+
+def _done_message(fired) -> str:
+    """What a step did, in the words of the plan's life rather than the state's name."""
+    plan, workflow = fired.subject, engine().workflow_of(fired.subject)
+    return {"request_approval": "Approval requested: the service's managers have it in their "
+                                "inbox.",
+            "return_for_changes": "Returned to its authors with your comment."}.get(
+        fired.event.document()["transition"],
+        f"{workflow.transitions[fired.event.document()['transition']].title}: done — the plan "
+        f"is now {workflow.states[plan.state].title.lower()}.")
+
+
+@plans.get("/plans/<int:plan_id>/versions/<int:number>/changes")
+@login_required
+def version_changes(plan_id: int, number: int):
+    """What changed in version n since version m, in words, with the text before and after."""
+    plan = plan_ops.get_plan(db.session, page_actor(), plan_id)
+    against = request.args.get("against", "")
+    base = int(against) if against.isdigit() and len(against) <= 18 else number - 1
+    rows = plan_ops.compare_versions(db.session, plan, number, base)
+    labels = {**plan_changes.labels_of(plan_ops.version_of(db.session, plan, number).content)}
+    if base >= 1:
+        labels = {**plan_changes.labels_of(plan_ops.version_of(db.session, plan, base).content),
+                  **labels}
+    return render_template("pages/plans/changes.html", plan=plan, number=number, base=base,
+                           rows=[(plan_changes.describe(row, labels), row) for row in rows],
+                           versions=plan_ops.versions(db.session, plan))
 
 
 @plans.post("/plans/<int:plan_id>/acknowledge")

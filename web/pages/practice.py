@@ -12,7 +12,7 @@ from engine.care import competency as competencies
 from engine.care import supervision as supervisions
 from engine.care.supervision import PROMPTS
 from engine.core.audit import subject_events
-from engine.core.errors import Blocked, Conflict, Invalid
+from engine.core.errors import Invalid
 from engine.core.models import AuditEvent, Service, User
 
 from ..api.schemas import (
@@ -24,20 +24,29 @@ from ..api.schemas import (
 from ..auth import page_actor
 from ..extensions import db
 from ..runtime import engine
+from .firing import fire_from_form
 
 practice = Blueprint("practice", __name__)
 MODULES = {"supervisions": supervisions, "competencies": competencies}
+SUBJECT_KINDS = {"supervisions": "supervision", "competencies": "competency"}
 
 
 @practice.get("/practice")
 @login_required
 def index():
+    return _index_page()
+
+
+def _index_page(problem: str | None = None):
     actor = page_actor()
-    return render_template("pages/practice/index.html",
+    if problem:
+        flash(problem, "error")
+    page = render_template("pages/practice/index.html",
                            supervisions=supervisions.visible(db.session, actor),
                            competencies=competencies.visible(db.session, actor),
                            staff=_staff_of(actor), may_manage=actor.may("manage_staff_practice"),
                            today=engine().today())
+    return page, 422 if problem else 200
 
 
 @practice.post("/supervisions/new")
@@ -45,12 +54,11 @@ def index():
 def schedule():
     form = request.form
     try:
-        supervision = supervisions.schedule(
-            db.session, engine(), page_actor(), *form.get("supervisee", "").split("@"),
-            _date(form.get("scheduled_for")))
-    except (Invalid, ValueError) as error:
-        flash(f"Could not schedule: {_explain(error)}", "error")
-        return redirect(url_for("practice.index"))
+        supervisee, service = _staff_choice(form.get("supervisee"))
+        supervision = supervisions.schedule(db.session, engine(), page_actor(), supervisee,
+                                            service, _date(form.get("scheduled_for")))
+    except Invalid as error:
+        return _index_page(f"Could not schedule: {_explain(error)}")
     flash(f"Supervision with {supervision.supervisee.username} scheduled.", "success")
     return redirect(url_for("practice.supervision", supervision_id=supervision.id))
 
@@ -59,12 +67,19 @@ def schedule():
 @login_required
 def enrol():
     try:
-        competency = competencies.enrol(db.session, engine(), page_actor(),
-                                        *request.form.get("worker", "").split("@"))
-    except (Invalid, TypeError) as error:
-        flash(f"Could not enrol: {_explain(error)}", "error")
-        return redirect(url_for("practice.index"))
+        worker, service = _staff_choice(request.form.get("worker"))
+        competency = competencies.enrol(db.session, engine(), page_actor(), worker, service)
+    except Invalid as error:
+        return _index_page(f"Could not enrol: {_explain(error)}")
     return redirect(url_for("practice.competency", competency_id=competency.id))
+
+
+def _staff_choice(value: str | None) -> tuple[str, str]:
+    """A "username@service" choice from the staff list, or Invalid."""
+    username, at, service = (value or "").partition("@")
+    if not (username and at and service):
+        raise Invalid("choose a member of staff", {"staff": ["choose a member of staff"]})
+    return username, service
 
 
 @practice.route("/supervisions/<int:supervision_id>", methods=["GET", "POST"])
@@ -124,25 +139,9 @@ def competency(competency_id: int):
 @practice.post("/<any(supervisions, competencies):kind>/<int:subject_id>/transitions/<name>")
 @login_required
 def fire(kind: str, subject_id: int, name: str):
-    module = MODULES[kind]
-    actor = page_actor()
-    subject = module.get(db.session, actor, subject_id)
     endpoint = "practice.supervision" if kind == "supervisions" else "practice.competency"
     back = url_for(endpoint, **{_id_arg(kind): subject_id})
-    try:
-        fired = engine().fire(db.session, subject, name, actor,
-                              version=int(request.form.get("version", "0") or 0),
-                              comment=request.form.get("comment") or None,
-                              reason=request.form.get("reason") or None)
-    except Blocked as blocked:
-        flash("Not done: " + "; ".join(d["detail"] or d["text"] for d in blocked.details),
-              "error")
-    except Conflict:
-        flash("Someone else changed this record; here is the latest.", "error")
-    else:
-        flash(f"{engine().workflow_of(fired.subject).transitions[name].title}: done — now "
-              f"{fired.subject.state.replace('_', ' ')}.", "success")
-    return redirect(back)
+    return fire_from_form(SUBJECT_KINDS[kind], subject_id, name, back=back)
 
 
 def _id_arg(kind: str) -> str:
@@ -191,10 +190,11 @@ def _flatten(messages: dict, prefix: str = "") -> dict[str, str]:
 
 def _date(value: str | None):
     from datetime import date
-    return date.fromisoformat(value or "")
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        raise Invalid("choose a date", {"scheduled_for": ["choose a date"]}) from None
 
 
-def _explain(error: Exception) -> str:
-    if isinstance(error, Invalid):
-        return "; ".join(" ".join(v) for v in error.details.values())
-    return "choose a member of staff and a date"
+def _explain(error: Invalid) -> str:
+    return "; ".join(" ".join(v) for v in (error.details or {}).values())
