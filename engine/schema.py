@@ -25,6 +25,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(alembic_config(connection), "head")
         after = MigrationContext.configure(connection).get_current_revision()
+    if after is None:  # only when there is no migration at all to upgrade to
+        raise RuntimeError(f"no Alembic migrations found in {MIGRATIONS}")
     return before, after
 
 
@@ -34,4 +36,7 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # no migrations at all
+        raise RuntimeError(f"no Alembic migrations found in {MIGRATIONS}")
+    return head

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from engine import Actor, Engine
 from engine.care.competency import enrol, observe, record_part
-from engine.care.language import vocabulary_of
 from engine.care.models import Competency, Person, Plan
 from engine.care.plans import acknowledge, create_person, create_plan, update_draft
 from engine.care.records import write_record
@@ -248,8 +247,7 @@ class _Demo:
         acknowledge(self.session, self.actor(username), plan.id, self.engine.now())
 
     def record(self, plan: Plan, username: str, fields: dict[str, Any]) -> None:
-        write_record(self.session, self.actor(username), plan.id, fields,
-                     vocabulary_of(self.engine.registry), self.engine.now(), self.engine.today())
+        write_record(self.session, self.engine, self.actor(username), plan.id, fields)
 
     def practice(self) -> bool:
         """Sam trained, assessed, observed and signed off; his next supervision scheduled.

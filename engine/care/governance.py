@@ -164,6 +164,7 @@ def review_timeliness(session: Session, service_id: int, today: date,
     schedules = _review_timers(session, {plan_id for _, plan_id, _ in rows})
     reviews = []
     for cycle, plan_id, person in rows:
+        assert cycle.closed_at is not None  # the query compares closed_at: NULLs never match
         closed_on = cycle.closed_at.astimezone(zone).date()
         if closed_on > today:
             continue
@@ -233,8 +234,9 @@ def recording_quality(session: Session, service_id: int, today: date, window_day
     since = today - timedelta(days=window_days - 1)
     in_window = (Plan.service_id == service_id, DailyRecord.date >= since,
                  DailyRecord.date <= today)
-    records = session.scalar(select(func.count()).select_from(DailyRecord)
-                             .join(Plan, DailyRecord.plan_id == Plan.id).where(*in_window))
+    records = session.execute(select(func.count()).select_from(DailyRecord)
+                              .join(Plan, DailyRecord.plan_id == Plan.id)
+                              .where(*in_window)).scalar_one()  # COUNT: always one row
     # Only the flagged records are read and parsed: most records have no flags ('[]').
     flag_lists = session.scalars(
         select(DailyRecord.language_flags).join(Plan, DailyRecord.plan_id == Plan.id)
@@ -282,9 +284,9 @@ def staff_practice(session: Session, service: Service, today: date,
     service's supervisions by state, those still scheduled after their date, and the staff
     whose supervision was signed off in the last 12 months."""
     since = _year_before(today)
-    staff = session.scalar(
+    staff = session.execute(
         select(func.count()).select_from(User).join(user_services)
-        .where(user_services.c.service_id == service.id, *_ACTIVE_STAFF))
+        .where(user_services.c.service_id == service.id, *_ACTIVE_STAFF)).scalar_one()
     competencies = dict(session.execute(
         select(Competency._state, func.count(func.distinct(Competency.worker_id)))
         .join(User, Competency.worker_id == User.id)
@@ -333,8 +335,9 @@ def _in_review_past_task_due(session: Session, service_id: int, today: date,
                Task.kind == "complete_review", Task.status.in_(OPEN_STATUSES),
                Task.due < today)
         .group_by(Plan.id, Person.name, Plan._state)).all()
+    # Task.due < today keeps only tasks with a due date, so every group's earliest is a date.
     return [_overdue(plan_id, person, state, due, today, "the review task is past its due date")
-            for plan_id, person, state, due in rows]
+            for plan_id, person, state, due in rows if due is not None]
 
 
 def _review_date_passed(session: Session, service_id: int, today: date,

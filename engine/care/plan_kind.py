@@ -107,6 +107,9 @@ def _freeze_version(ctx: EffectContext) -> None:
     """approve: the draft becomes the next approved version; its review date now applies."""
     plan: Plan = ctx.subject
     editors = ctx.snapshot.editors if ctx.snapshot else plans.editors_of(ctx.session, plan)
+    # approve fires only from the draft state, and a plan in it always has a draft (created
+    # with one, revise opens one, only this effect clears it).
+    assert plan.draft is not None
     plans.add_version(ctx.session, plan, plan.draft, basis="approval", editors=editors,
                       approver=ctx.actor, now=ctx.now)
     plan.draft = None
@@ -166,10 +169,18 @@ def _restore_support(ctx: EffectContext) -> None:
                                   PlanVersion.number < current.number,
                                   PlanVersion.basis != "reduction")
         .order_by(PlanVersion.number.desc()).limit(1))
+    # A reduction copies a version in force, and a plan's first version is an approval.
+    assert before is not None
     content = copy.deepcopy(before.content)
     content["next_review_date"] = review_on.isoformat()
     plans.add_version(ctx.session, plan, content, basis="reinstatement", editors=[],
                       approver=ctx.actor, now=ctx.now)
+
+
+def _next_review_date(plan: Plan) -> Optional[date]:
+    session = Session.object_session(plan)
+    assert session is not None  # the engine reads dates of subjects in its session only
+    return plans.next_review_on(session, plan)
 
 
 def _key_worker_id(session: Session, plan: Plan) -> Optional[int]:
@@ -194,7 +205,6 @@ PLAN_KIND = register(SubjectKind(
              "open_review_cycle": _open_review_cycle, "close_review_cycle": _close_review_cycle,
              "adopt_review_date": _adopt_review_date, "apply_reduction": _apply_reduction,
              "restore_support": _restore_support},
-    dates={"next_review_date": lambda plan: plans.next_review_on(
-        Session.object_session(plan), plan)},
+    dates={"next_review_date": _next_review_date},
     people={"key_worker": _key_worker_id},
 ))

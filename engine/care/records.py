@@ -1,14 +1,13 @@
 """Daily records: evidence written against an outcome of the approved version in force."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from textwrap import shorten
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.care.language import Vocabulary
+from engine.care.language import Vocabulary, vocabulary_of
 from engine.care.models import DailyRecord, Plan
 from engine.care.plans import current_version, locked_plan, record_change, require
 from engine.core.access import Actor
@@ -19,15 +18,18 @@ TEXT_FIELDS = ("observed_strength", "support_provided", "independence_opportunit
                "next_step", "note")
 
 
-def write_record(session: Session, actor: Actor, plan_id: int, fields: dict[str, Any],
-                 vocabulary: Vocabulary, now: datetime, today: date) -> DailyRecord:
+def write_record(session: Session, engine: Any, actor: Actor, plan_id: int,
+                 fields: dict[str, Any]) -> DailyRecord:
     """Save a record with its language flags. Flags advise; they never stop a record."""
     require(actor, "write_record")
+    vocabulary: Vocabulary = vocabulary_of(engine.registry)
+    now = engine.now()
+    today = engine.today(now)
     with unit_of_work(session):
         plan = locked_plan(session, actor, plan_id)
         version = current_version(session, plan)
         errors = {}
-        if version is None or plan.state == "closed":
+        if version is None or plan.state in engine.workflow_of(plan).final_states:
             errors["plan"] = [f"records are written against an approved plan in force; this "
                               f"plan is {plan.state}"]
         elif fields["outcome_id"] not in {o["id"] for o in version.content["outcomes"]}:
@@ -37,6 +39,7 @@ def write_record(session: Session, actor: Actor, plan_id: int, fields: dict[str,
             errors["date"] = [f"{fields['date']} is in the future (today is {today})"]
         if errors:
             raise Invalid("the record cannot be saved", errors)
+        assert version is not None  # no version recorded an error above
         record = DailyRecord(
             plan_id=plan.id, version_number=version.number, author_id=actor.user_id,
             created_at=now, vocabulary=vocabulary.label,

@@ -70,12 +70,17 @@ def write_review(session: Session, actor: Actor, plan_id: int, content: dict[str
             raise Invalid("no review is due", {"state": [
                 f"the plan is {plan.state}; a review is written while it is review_due "
                 "(start a review first)"]})
-        _check_references(content, current_version(session, plan).content)
+        version = current_version(session, plan)
+        # A cycle opens on start_review, from active or reduced_support: after an approval,
+        # and approved versions are never removed.
+        assert version is not None
+        _check_references(content, version.content)
         review = review_of(session, cycle)
         replaced = review is not None
         if review is None:
             review = Review(cycle_id=cycle.id, plan_id=plan.id, written_at=now)
             session.add(review)
+        assert actor.user_id is not None  # require() passed: the system actor has no permissions
         review.author_id, review.content, review.updated_at = actor.user_id, content, now
         decision = str(content.get("decision") or "no decision").replace("_", " ")
         record_change(session, actor, plan, "review_saved", [

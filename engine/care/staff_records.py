@@ -25,4 +25,5 @@ def staff_member(session: Session, actor: Actor, username: str, service: str,
         errors[field] = [f"{username} does not work in {service}"]
     if errors:
         raise Invalid(f"no such member of staff in {service}", errors)
+    assert worker is not None and place is not None  # either being None recorded an error above
     return worker, place

@@ -127,10 +127,10 @@ class SupervisionSnapshot:
         outcomes = {o["id"]: o for o in (version.content["outcomes"] if version else [])}
         start, end = self.period
         records = list(self._session.scalars(select(DailyRecord).where(
-            DailyRecord.plan_id == (plan.id if plan else None),
+            DailyRecord.plan_id == plan.id,
             DailyRecord.outcome_id == link.get("outcome_id"),
             DailyRecord.date >= start, DailyRecord.date <= end))) if plan else []
-        supports = bool(plan) and (
+        supports = plan is not None and (
             (version and version.content.get("key_worker") == self.supervisee)
             or self._session.scalar(select(DailyRecord.id).where(
                 DailyRecord.plan_id == plan.id,

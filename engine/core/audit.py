@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Iterator
 
 import orjson
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.core.clock import as_utc
@@ -38,7 +38,8 @@ PROJECTED = {"at": "at", "actor": "actor", "actor_role": "actor_role", "workflow
              "action": "action", "transition": "transition", "from": "from_state",
              "to": "to_state", "outcome": "outcome", "rule_pack": "rule_pack"}
 
-_events, _head = AuditEvent.__table__, AuditHead.__table__
+_events: Table = AuditEvent.__table__
+_head: Table = AuditHead.__table__
 _READ_HEAD = select(_head.c.seq, _head.c.hash).where(_head.c.id == 1).with_for_update()
 _INSERT = insert(_events)
 _MOVE_HEAD = (update(_head).where(_head.c.id == 1)
@@ -207,7 +208,10 @@ def _raw_rows_in_order(session: Session, batch: int) -> Iterator[tuple]:
     placeholder = "?" if connection.dialect.name == "sqlite" else "%s"
     sql = (f"SELECT {', '.join(_COLUMNS)} FROM audit_events WHERE seq > {placeholder} "
            f"ORDER BY seq LIMIT {placeholder}")
-    cursor = connection.connection.driver_connection.cursor()
+    driver_connection = connection.connection.driver_connection
+    if driver_connection is None:  # the pooled connection was invalidated or detached
+        raise RuntimeError("the session's database connection is no longer usable")
+    cursor = driver_connection.cursor()
     try:
         last = 0
         while True:

@@ -320,9 +320,9 @@ def _validate_workflow(workflow: WorkflowDef, packs: Mapping[str, rulebook.RuleP
             problems.append(f"{where}: {what} names unknown role {role!r}")
         if not transition.sources:
             problems.append(f"{where}: {what} has no source states")
-        for state in (*transition.sources, transition.dest):
-            if state not in workflow.states:
-                problems.append(f"{where}: {what} names unknown state {state!r}")
+        for state_name in (*transition.sources, transition.dest):
+            if state_name not in workflow.states:
+                problems.append(f"{where}: {what} names unknown state {state_name!r}")
         for rule_id in transition.rules:
             if pack is not None and rule_id not in pack.rules:
                 problems.append(f"{where}: {what} names unknown rule id {rule_id!r}")
@@ -352,8 +352,9 @@ def _validate_workflow(workflow: WorkflowDef, packs: Mapping[str, rulebook.RuleP
             if timer.before_days is not None and timer.at is None:
                 problems.append(f"{where}: {what} timer before_days needs at")
 
-    for state in sorted(set(workflow.states) - _reachable(workflow)):
-        problems.append(f"{where}: state {state!r} is unreachable from {workflow.initial!r}")
+    for state_name in sorted(set(workflow.states) - _reachable(workflow)):
+        problems.append(f"{where}: state {state_name!r} is unreachable from "
+                        f"{workflow.initial!r}")
 
 
 def _reachable(workflow: WorkflowDef) -> set[str]:

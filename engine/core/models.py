@@ -89,7 +89,7 @@ class WorkflowSubject:
         return relationship(Service, lazy="joined")
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
+    def __mapper_args__(cls: type[Base]) -> dict[str, Any]:  # the mapped model mixing this in
         return {"version_id_col": cls.__table__.c.lock_version}
 
     @property

@@ -23,7 +23,9 @@ SEVERITIES = {"blocking", "warning"}
 @dataclass(frozen=True)
 class CheckSpec:
     name: str
-    func: Callable[["RuleContext"], list[str]]
+    # Workflow checks return what is missing (str); quality checks return engine.care.quality
+    # Issues.
+    func: Callable[["RuleContext"], list[Any]]
     params: Mapping[str, type]
 
 
@@ -48,7 +50,7 @@ class RuleContext:
 
     subject: Any
     actor: Any
-    now: datetime
+    now: datetime | None  # None for the quality audit, which looks at a day, not a moment
     today: date
     inputs: Mapping[str, Any] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -105,6 +107,8 @@ class Verdict:
 def load_checks(package: str) -> None:
     """Import every module of the checks package so their @check functions register."""
     pkg = importlib.import_module(package)
+    if pkg.__file__ is None:  # a namespace package has no folder of its own to list
+        raise ValueError(f"{package!r} is not a regular package (no __init__.py)")
     for module in sorted(Path(pkg.__file__).parent.glob("*.py")):
         if module.stem != "__init__":
             importlib.import_module(f"{package}.{module.stem}")
@@ -150,7 +154,7 @@ def validate_params(pack: RulePack, settings: Settings, problems: list[str]) -> 
                 continue
             if isinstance(value, dict):
                 key = value.get("config")
-                if set(value) != {"config"} or key not in settings:
+                if set(value) != {"config"} or not isinstance(key, str) or key not in settings:
                     problems.append(f"{where}: parameter {name!r} refers to unknown setting "
                                     f"{key!r}")
                     continue

@@ -42,7 +42,7 @@ class Scope(Generic[T]):
             raise self.not_found(ident)
         return record
 
-    def query(self, actor: Actor) -> Select[tuple[T]]:
+    def query(self, actor: Actor) -> Select[T]:
         """Every record of the kind the actor may see (add order and filters to taste)."""
         return select(self.model).where(self.where(actor))
 

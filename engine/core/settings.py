@@ -37,7 +37,7 @@ class Settings:
         except KeyError:
             raise SettingsError(f"unknown setting {key!r}") from None
 
-    def __contains__(self, key: str) -> bool:
+    def __contains__(self, key: object) -> bool:
         return key in self.values
 
     def get(self, key: str, default: Any = None) -> Any:

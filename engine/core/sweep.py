@@ -72,8 +72,9 @@ def sweep(engine: Engine, session: Session, now: datetime | None = None, batch_s
         except Exception:  # noqa: BLE001  something unexpected: redo the batch one by one
             results = _run_batch(at_now, session, now, batch_size, guarded=True)
         report.timers += results
-        for result in results if on_result else ():
-            on_result(result)
+        if on_result is not None:
+            for result in results:
+                on_result(result)
         if len(results) < batch_size:
             break
     report.escalated = _escalate_overdue(at_now, session, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import and_, bindparam, or_, select, true, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from engine.core import audit
@@ -48,7 +48,7 @@ def open_task(session: Session, registry: Registry, workflow: WorkflowDef, subje
     return task
 
 
-_tasks = Task.__table__
+_tasks: Table = Task.__table__
 _CLOSE = (update(_tasks)
           .where(_tasks.c.subject_type == bindparam("b_subject_type"),
                  _tasks.c.subject_id == bindparam("b_subject_id"),
@@ -102,13 +102,15 @@ def inbox_queries(actor: Actor, status: str | None = None, scope: str | None = N
     """
     statuses = (status,) if status else OPEN_STATUSES
     services = select(Service.id).where(Service.name.in_(actor.services))
-    mine = Task.assignee_id == actor.user_id
+    mine: ColumnElement[bool] = Task.assignee_id == actor.user_id
+    pool: ColumnElement[bool]
     if actor.role in ("auditor", "admin"):
         pool = Task.service_id.in_(services)
     else:
         pool = and_(Task.assignee_id.is_(None), Task.service_id.in_(services),
                     or_(Task.role.is_(None), Task.role == actor.role))
-    wanted = {"mine": [mine], "service": [pool]}.get(scope, [mine, pool])
+    by_scope: dict[str | None, list[ColumnElement[bool]]] = {"mine": [mine], "service": [pool]}
+    wanted = by_scope.get(scope, [mine, pool])
     return [select(Task).where(Task.status.in_(statuses), where).order_by(*INBOX_ORDER)
             for where in wanted]
 
@@ -133,9 +135,11 @@ def claim(session: Session, actor: Actor, task_id: int, now: datetime) -> Task:
         if task.status not in OPEN_STATUSES:
             raise Conflict(f"task {task_id} is {task.status}", {"status": task.status})
         if task.assignee_id is not None:
-            holder = "you" if task.assignee_id == actor.user_id else task.assignee.username
+            assignee = task.assignee
+            assert assignee is not None  # assignee_id is set, and is a foreign key to users.id
+            holder = "you" if task.assignee_id == actor.user_id else assignee.username
             raise Conflict(f"task {task_id} is already with {holder}",
-                           {"assignee": task.assignee.username})
+                           {"assignee": assignee.username})
         if task.role not in (None, actor.role):
             raise Forbidden(f"task {task_id} is for {with_article(task.role)}")
         task.assignee_id, task.status = actor.user_id, "claimed"

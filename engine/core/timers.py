@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from engine.core.definitions import Registry, TimerSpec, WorkflowDef
@@ -33,7 +33,7 @@ def schedule(session: Session, registry: Registry, workflow: WorkflowDef, subjec
     return timer
 
 
-_timers = Timer.__table__
+_timers: Table = Timer.__table__
 _CANCEL = (update(_timers)
            .where(_timers.c.subject_type == bindparam("b_subject_type"),
                   _timers.c.subject_id == bindparam("b_subject_id"),

@@ -52,11 +52,13 @@ def lock(session: Session, model: type[T], ident: int) -> T | None:
     """
     statement = _LOCKS.get(model)
     if statement is None:  # built once per model: building a statement costs more than running it
+        # T is any mapped class with an `id` column; its attributes are looked up by name.
+        mapped: Any = model
         options = [lazyload("*")]
         if hasattr(model, "service_id"):  # every workflow subject: scope checks need its service
-            options.append(joinedload(model.service, innerjoin=True))
+            options.append(joinedload(mapped.service, innerjoin=True))
         statement = _LOCKS[model] = (
-            select(model).where(model.id == bindparam("ident")).with_for_update(of=model)
+            select(model).where(mapped.id == bindparam("ident")).with_for_update(of=model)
             .options(*options).execution_options(populate_existing=True))
     return session.execute(statement, {"ident": ident}).unique().scalar_one_or_none()
 

@@ -117,10 +117,10 @@ class Engine:
         session.flush()
         now = self.now()
         initial = workflow.states[workflow.initial]
-        for spec in initial.timers:
-            timers.schedule(session, self.registry, workflow, subject, spec, now)
-        for spec in initial.tasks:
-            tasks.open_task(session, self.registry, workflow, subject, spec, now,
+        for timer_spec in initial.timers:
+            timers.schedule(session, self.registry, workflow, subject, timer_spec, now)
+        for task_spec in initial.tasks:
+            tasks.open_task(session, self.registry, workflow, subject, task_spec, now,
                             self.today(now))
 
     def options(self, session: Session, subject: WorkflowSubject, actor: Actor) -> list[Option]:

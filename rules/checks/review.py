@@ -115,8 +115,8 @@ def reduced_outcomes(ctx: RuleContext, review: dict) -> list[str]:
     reduced = list(dict.fromkeys(review.get("reduced_outcome_ids") or []))
     for proposed in review.get("proposed_actions") or []:
         action = current.get(proposed["id"])
-        cut = action and proposed["hours_per_week"] < (action.get("hours_per_week") or 0)
-        if cut and action["outcome_id"] not in reduced:
+        if (action and proposed["hours_per_week"] < (action.get("hours_per_week") or 0)
+                and action["outcome_id"] not in reduced):
             reduced.append(action["outcome_id"])
     return reduced
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import request
 
 from engine.care import plans, records, reviews
-from engine.care.language import vocabulary_of
 from engine.care.models import DailyRecord, Review
 
 from ..extensions import db
@@ -42,9 +41,7 @@ def write_record(plan_id: int):
     actor = current_actor()
     plans.get_plan(db.session, actor, plan_id)
     body = load_body(DailyRecordSchema())
-    record = records.write_record(db.session, actor, plan_id, body,
-                                  vocabulary_of(engine().registry), engine().now(),
-                                  engine().today())
+    record = records.write_record(db.session, engine(), actor, plan_id, body)
     return record_document(record), 201
 
 

@@ -12,7 +12,6 @@ from werkzeug.datastructures import MultiDict
 
 from engine import Actor
 from engine.care import plans, records, reviews
-from engine.care.language import vocabulary_of
 from engine.care.models import DailyRecord, Plan
 from engine.core.errors import Forbidden, Invalid, NotFound
 
@@ -113,7 +112,7 @@ def new_record(plan_id: int):
     plan = plans.get_plan(db.session, actor, plan_id)
     _require(actor, "write_record", "Only staff and managers write daily records.")
     version = plans.current_version(db.session, plan)
-    if version is None or plan.state == "closed":
+    if version is None or _finished(plan):
         return _unavailable(plan, "No daily records for this plan yet" if version is None
                             else "This plan is closed",
                             "Daily records are written against the approved plan in force. "
@@ -130,9 +129,7 @@ def new_record(plan_id: int):
         values = {name: request.form.get(name, "").strip() for name in RECORD_FIELDS}
         try:
             fields = _record_input(values)
-            record = records.write_record(db.session, actor, plan.id, fields,
-                                          vocabulary_of(engine().registry), engine().now(),
-                                          engine().today())
+            record = records.write_record(db.session, engine(), actor, plan.id, fields)
         except (ValidationError, Invalid) as exc:
             errors, status = _record_errors(exc, values), 422
         else:
@@ -197,7 +194,12 @@ def _require(actor: Actor, permission: str, message: str) -> None:
 
 def _may_write_records(actor: Actor, plan: Plan) -> bool:
     return actor.may("write_record") and plan.current_version is not None \
-        and plan.state != "closed"
+        and not _finished(plan)
+
+
+def _finished(plan: Plan) -> bool:
+    """The plan's workflow has ended (closed): no more evidence is written against it."""
+    return plan.state in engine().workflow_of(plan).final_states
 
 
 def _outcome_names(plan: Plan) -> dict[str, str]:
@@ -222,7 +224,7 @@ def review(plan_id: int):
     actor = page_actor()
     plan = plans.get_plan(db.session, actor, plan_id)
     _require(actor, "write_review", "Only staff and managers write reviews.")
-    cycle = reviews.open_cycle(db.session, plan) if plan.state == "review_due" else None
+    cycle = reviews.open_cycle(db.session, plan)  # open exactly while a review is due
     if cycle is None:
         return _no_review_due(plan, 200 if request.method == "GET" else 409)
     content = plans.current_version(db.session, plan).content
