@@ -14,12 +14,29 @@ from engine.core.db import configure_engine
 from .extensions import db
 
 
+def _digits_up_to(limit: int) -> str:
+    """A regex for the decimal numbers 0 … limit (ASCII digits only)."""
+    top = str(limit)
+    parts = [f"[0-9]{{1,{len(top) - 1}}}"] if len(top) > 1 else []
+    for place, digit in enumerate(top):
+        low = 1 if place == 0 else 0
+        rest = len(top) - place - 1
+        if int(digit) > low:
+            parts.append(f"{top[:place]}[{low}-{int(digit) - 1}]"
+                         + (f"[0-9]{{{rest}}}" if rest else ""))
+    return "(?:" + "|".join([*parts, top]) + ")"
+
+
 class RecordId(IntegerConverter):
-    """An id as the database stores it (0 … 2**63 - 1): a longer number, a negative one or
-    anything but digits matches no route, so it is a 404, never an overflow in the driver."""
+    """An id as the database stores it (an INTEGER column: 0 … 2**31 - 1). Anything else — a
+    larger number, a negative one, digits of another script, letters — matches no route at all,
+    so it is a 404, never an overflow in the driver nor a 405 from a neighbouring route."""
+
+    MAX = 2**31 - 1
+    regex = _digits_up_to(MAX)
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", self.MAX)
         super().__init__(map, *args, **kwargs)
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
+from engine.care.language import CATEGORIES, vocabulary_of
 from engine.care.models import (
     Competency,
     DailyRecord,
@@ -27,6 +28,7 @@ from engine.care.models import (
     ReviewCycle,
     Supervision,
 )
+from engine.care.records import TEXT_FIELDS as RECORD_TEXT
 from engine.core.access import Actor
 from engine.core.errors import Forbidden, NotFound
 from engine.core.models import AuditEvent, Service, Task, Timer, User, user_services
@@ -59,6 +61,7 @@ class ReportPolicy:
     recording_window_days: int = 90
     top_rules: int = 10
     top_terms: int = 10
+    vocabulary: Any = None                # the recording coach in use: what counts as flagged
 
     @classmethod
     def from_engine(cls, engine: Any, workflow: str = "support_plan") -> "ReportPolicy":
@@ -75,7 +78,7 @@ class ReportPolicy:
                    competent=competency.states_tagged("competent"),
                    refresher_due=competency.states_tagged("refresher_due"),
                    review_grace_days=settings["review.review_task_due_days"],
-                   timezone=settings["timezone"])
+                   timezone=settings["timezone"], vocabulary=vocabulary_of(registry))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -127,7 +130,8 @@ def governance_report(session: Session, service_name: str, today: date,
         "tasks": task_figures(session, service.id, today),
         "blocking_rules": blocking_rules(session, service.name, policy.top_rules),
         "recording_quality": recording_quality(session, service.id, today,
-                                               policy.recording_window_days, policy.top_terms),
+                                               policy.recording_window_days, policy.top_terms,
+                                               policy.vocabulary),
         "outcome_progress": outcome_progress(session, service.id, policy),
         "staff_practice": staff_practice(session, service, today, policy),
     }
@@ -228,31 +232,49 @@ def blocking_rules(session: Session, service_name: str, limit: int = 10) -> dict
 
 
 def recording_quality(session: Session, service_id: int, today: date, window_days: int = 90,
-                      top: int = 10) -> dict[str, Any]:
+                      top: int = 10, vocabulary: Any = None) -> dict[str, Any]:
     """Daily records dated in the last `window_days` days (today included): how many, how many
-    raised no language flag, and the flagged terms most records were flagged for."""
+    the recording coach flags, per category, and the terms most records were flagged for.
+
+    Only what the coach in use now flags counts: a record judged under an older vocabulary is
+    judged again (so a service is not marked down for what the coach no longer flags, such as
+    clinical terms); a record judged under the current one keeps its stored flags.
+    """
     since = today - timedelta(days=window_days - 1)
     in_window = (Plan.service_id == service_id, DailyRecord.date >= since,
                  DailyRecord.date <= today)
     records = session.execute(select(func.count()).select_from(DailyRecord)
                               .join(Plan, DailyRecord.plan_id == Plan.id)
                               .where(*in_window)).scalar_one()  # COUNT: always one row
-    # Only the flagged records are read and parsed: most records have no flags ('[]').
-    flag_lists = session.scalars(
-        select(DailyRecord.language_flags).join(Plan, DailyRecord.plan_id == Plan.id)
-        .where(*in_window, cast(DailyRecord.language_flags, String) != "[]")).all()
+    current = vocabulary.label if vocabulary is not None else None
+    # Only flagged records of the current vocabulary are read and parsed: most have no flags.
+    stored = select(DailyRecord.language_flags).join(Plan, DailyRecord.plan_id == Plan.id) \
+        .where(*in_window, cast(DailyRecord.language_flags, String) != "[]")
+    if current is not None:
+        stored = stored.where(DailyRecord.vocabulary == current)
+    flag_lists = list(session.scalars(stored))
+    if current is not None:
+        older = session.execute(
+            select(*(getattr(DailyRecord, name) for name in RECORD_TEXT))
+            .join(Plan, DailyRecord.plan_id == Plan.id)
+            .where(*in_window, DailyRecord.vocabulary != current))
+        flag_lists += [vocabulary.flags(dict(zip(RECORD_TEXT, row))) for row in older]
     terms: Counter[str] = Counter()
+    by_category: Counter[str] = Counter()
     categories: dict[str, str] = {}
     for flags in flag_lists:
         for flag in {flag["term"]: flag for flag in flags or []}.values():
             terms[flag["term"]] += 1
             categories[flag["term"]] = flag.get("category", "")
+        by_category.update({flag.get("category", "") for flag in flags or []})
     flagged = sum(1 for flags in flag_lists if flags)
     clean = records - flagged
     ranked = sorted(terms.items(), key=lambda item: (-item[1], item[0]))[:top]
     return {"from": since.isoformat(), "to": today.isoformat(), "window_days": window_days,
-            "records": records, "clean": clean, "flagged": flagged,
+            "vocabulary": current, "records": records, "clean": clean, "flagged": flagged,
             "clean_share": _share(clean, records),
+            "by_category": {category: by_category.get(category, 0)
+                            for category in sorted(CATEGORIES)},
             "top_terms": [{"term": term, "category": categories[term], "records": count}
                           for term, count in ranked]}
 

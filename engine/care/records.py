@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.care import coaching
 from engine.care.language import Vocabulary, vocabulary_of
 from engine.care.models import DailyRecord, Plan
 from engine.care.plans import current_version, locked_plan, record_change, require
@@ -43,7 +44,8 @@ def write_record(session: Session, engine: Any, actor: Actor, plan_id: int,
         record = DailyRecord(
             plan_id=plan.id, version_number=version.number, author_id=actor.user_id,
             created_at=now, vocabulary=vocabulary.label,
-            language_flags=vocabulary.flags({name: fields.get(name) for name in TEXT_FIELDS}),
+            language_flags=coaching.advise(vocabulary, coaching.record_texts(fields),
+                                           plan.person.name),
             **fields)
         session.add(record)
         session.flush()

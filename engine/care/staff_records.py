@@ -13,17 +13,17 @@ from engine.core.scope import in_services
 
 def staff_member(session: Session, actor: Actor, username: str, service: str,
                  field: str) -> tuple[User, Service]:
-    """The member of staff called `username` in one of the actor's services; else Invalid."""
-    worker = session.scalar(select(User).where(User.username == username))
+    """The member of staff called `username` in one of the actor's services; else Invalid.
+
+    Nothing is said about people or services the actor cannot see: a service outside theirs
+    reads as no service, and someone who works elsewhere as nobody by that name."""
     place = session.scalar(select(Service).where(Service.name == service))
-    errors = {}
     if place is None or not in_services(actor, service):
-        errors["service"] = [f"no service {service!r} among your services"]
-    if worker is None or worker.role not in ("staff", "manager"):
-        errors[field] = [f"no member of staff called {username!r}"]
-    elif place is not None and service not in worker.service_names:
-        errors[field] = [f"{username} does not work in {service}"]
-    if errors:
-        raise Invalid(f"no such member of staff in {service}", errors)
-    assert worker is not None and place is not None  # either being None recorded an error above
+        raise Invalid(f"no service {service!r} among your services",
+                      {"service": [f"no service {service!r} among your services"]})
+    worker = session.scalar(select(User).where(User.username == username))
+    if worker is None or worker.role not in ("staff", "manager") \
+            or service not in worker.service_names:
+        raise Invalid(f"no such member of staff in {service}",
+                      {field: [f"no member of staff called {username!r} in {service}"]})
     return worker, place

@@ -128,10 +128,10 @@ def inbox(session: Session, actor: Actor, status: str | None = None, scope: str 
 
 def claim(session: Session, actor: Actor, task_id: int, now: datetime) -> Task:
     """Take an unassigned task of the actor's services and role."""
-    if not actor.may("claim_task"):
-        raise Forbidden(f"{with_article(actor.role).capitalize()} may not claim tasks")
     with unit_of_work(session):
-        task = _visible_task(session, actor, task_id)
+        task = _visible_task(session, actor, task_id)  # unseen is not found, before any role
+        if not actor.may("claim_task"):
+            raise Forbidden(f"{with_article(actor.role).capitalize()} may not claim tasks")
         if task.status not in OPEN_STATUSES:
             raise Conflict(f"task {task_id} is {task.status}", {"status": task.status})
         if task.assignee_id is not None:
@@ -150,10 +150,10 @@ def claim(session: Session, actor: Actor, task_id: int, now: datetime) -> Task:
 
 def release(session: Session, actor: Actor, task_id: int, now: datetime) -> Task:
     """Hand a task the actor holds back to the service's pool."""
-    if not actor.may("claim_task"):
-        raise Forbidden(f"{with_article(actor.role).capitalize()} may not release tasks")
     with unit_of_work(session):
         task = _visible_task(session, actor, task_id)
+        if not actor.may("claim_task"):
+            raise Forbidden(f"{with_article(actor.role).capitalize()} may not release tasks")
         if task.status not in OPEN_STATUSES or task.assignee_id != actor.user_id:
             raise Conflict(f"task {task_id} is not yours to release",
                            {"status": task.status,

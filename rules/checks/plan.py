@@ -159,12 +159,11 @@ def key_worker_assigned(ctx: RuleContext) -> list[str]:
     if blank(name):
         return ["no key worker is named"]
     worker = ctx.subject.key_worker
-    if worker is None:
-        return [f"key worker {name} is not a user of strengthwise"]
+    if worker is None or ctx.subject.service not in worker["services"]:
+        # Whether someone by that name works elsewhere is not this service's business.
+        return [f"key worker {name} is not a member of staff in service {ctx.subject.service}"]
     if not worker["active"]:
         return [f"key worker {name} is no longer active"]
-    if ctx.subject.service not in worker["services"]:
-        return [f"key worker {name} does not work in service {ctx.subject.service}"]
     if worker["role"] not in ("staff", "manager"):
         return [f"key worker {name} is an {worker['role']}, not a member of staff"]
     return []

@@ -176,8 +176,8 @@ def approved_plan(api, **content):
 
 @pytest.mark.parametrize("key_worker,detail", [
     (None, "no key worker is named"),
-    ("nobody", "key worker nobody is not a user of strengthwise"),
-    ("oli", "key worker oli does not work in service riverside"),
+    ("nobody", "key worker nobody is not a member of staff in service riverside"),
+    ("oli", "key worker oli is not a member of staff in service riverside"),
     ("ada", "key worker ada is an auditor, not a member of staff"),
 ])
 def test_activation_needs_a_key_worker_in_the_plans_service(api, key_worker, detail):

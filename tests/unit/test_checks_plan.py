@@ -367,7 +367,7 @@ def test_a_plan_naming_no_key_worker_is_named(name):
 
 def test_a_key_worker_who_is_not_a_user_is_named():
     assert key_worker_problems("nobody", None) == [
-        "key worker nobody is not a user of strengthwise"]
+        "key worker nobody is not a member of staff in service riverside"]
 
 
 def test_an_inactive_key_worker_is_named():
@@ -375,9 +375,10 @@ def test_an_inactive_key_worker_is_named():
         "key worker sue is no longer active"]
 
 
-def test_a_key_worker_from_another_service_is_named_with_the_plans_service():
-    assert key_worker_problems("oli", user("oli", services=("hillside",))) == [
-        "key worker oli does not work in service riverside"]
+def test_a_key_worker_from_another_service_reads_as_one_who_does_not_exist():
+    elsewhere = key_worker_problems("oli", user("oli", services=("hillside",)))
+    assert elsewhere == ["key worker oli is not a member of staff in service riverside"]
+    assert elsewhere == key_worker_problems("oli", None)
 
 
 @pytest.mark.parametrize("role", ["auditor", "admin"])

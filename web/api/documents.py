@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.care import plans
+from engine.care import coaching, plans
+from engine.care.language import vocabulary_of
 from engine.care.models import Person, Plan, PlanVersion
 from engine.core.audit import Recorded
 
@@ -24,8 +25,18 @@ def person_document(person: Person) -> dict[str, Any]:
             "created_at": iso(person.created_at)}
 
 
-def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
-    """Server fields, then the content: the working draft if any, else the version in force."""
+def plan_document(session: Session, plan: Plan, *, coached: bool = False) -> dict[str, Any]:
+    """Server fields, then the content: the working draft if any, else the version in force.
+
+    `coached`: with the recording coach's advice on its strengths and outcomes (one plan read
+    or saved; lists and transition replies leave it out)."""
+    content = plans.content_of(plan, session)
+    extra: dict[str, Any] = {}
+    if coached:
+        from flask import current_app
+        vocabulary = vocabulary_of(current_app.extensions["strengthwise"].registry)
+        extra = {"language_flags": coaching.advise(vocabulary, coaching.plan_texts(content),
+                                                   plan.person.name)}
     return {
         "id": plan.id, "person_id": plan.person_id, "person_name": plan.person.name,
         "service": plan.service.name, "workflow": plan.workflow, "state": plan.state,
@@ -36,7 +47,7 @@ def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
         "review_due_on": _date(plans.next_review_on(session, plan))
         if plan.current_version else None,
         "created_at": iso(plan.created_at), "updated_at": iso(plan.updated_at),
-        **plans.content_of(plan, session),
+        **content, **extra,
     }
 
 

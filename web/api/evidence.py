@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import request
 
-from engine.care import plans, records, reviews
-from engine.care.models import DailyRecord, Review
+from engine.care import coaching, plans, records, reviews
+from engine.care.language import vocabulary_of
+from engine.care.models import DailyRecord, Plan, Review
 
 from ..extensions import db
 from ..runtime import engine, load_body
@@ -33,7 +34,12 @@ def review_document(review: Review) -> dict:
             "closed_at": iso(cycle.closed_at), "closed_by": cycle.closed_by,
             "evidence_since": cycle.evidence_since.isoformat() if cycle.evidence_since else None,
             "author": review.author.username, "written_at": iso(review.written_at),
-            "updated_at": iso(review.updated_at), **review.content}
+            "updated_at": iso(review.updated_at), **review.content,
+            # The coach's advice on the answers, as the vocabulary in use reads them today.
+            "language_flags": coaching.advise(vocabulary_of(engine().registry),
+                                              coaching.review_texts(review.content),
+                                              db.session.get(Plan, review.plan_id).person.name),
+            "vocabulary": vocabulary_of(engine().registry).label}
 
 
 @api.post("/plans/<int:plan_id>/records")

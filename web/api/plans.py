@@ -40,7 +40,8 @@ def list_plans():
 
 @api.get("/plans/<int:plan_id>")
 def get_plan(plan_id: int):
-    return plan_document(db.session, plans.get_plan(db.session, current_actor(), plan_id))
+    return plan_document(db.session, plans.get_plan(db.session, current_actor(), plan_id),
+                         coached=True)
 
 
 @api.put("/plans/<int:plan_id>")
@@ -50,7 +51,7 @@ def update_plan(plan_id: int):
     body = load_body(PlanUpdateSchema())
     version = body.pop("version")
     plan = plans.update_draft(db.session, actor, plan_id, body, version, engine().now())
-    return plan_document(db.session, plan)
+    return plan_document(db.session, plan, coached=True)
 
 
 @api.get("/plans/<int:plan_id>/versions")

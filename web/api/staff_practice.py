@@ -1,8 +1,10 @@
 """Supervisions and competencies: the staff workflows, with the same conventions as plans."""
 from __future__ import annotations
 
+from engine.care import coaching
 from engine.care import competency as competencies
 from engine.care import supervision as supervisions
+from engine.care.language import vocabulary_of
 from engine.care.models import Competency, Supervision
 
 from ..extensions import db
@@ -32,6 +34,8 @@ def supervision_document(supervision: Supervision) -> dict:
             "next_due_on": supervision.next_due_on.isoformat()
             if supervision.next_due_on else None,
             "record": supervision.record,
+            "language_flags": coaching.advise(vocabulary_of(engine().registry),
+                                              coaching.supervision_texts(supervision.record)),
             "recorded_by": supervision.recorded_by.username if supervision.recorded_by else None,
             "recorded_at": iso(supervision.recorded_at),
             "created_at": iso(supervision.created_at), "updated_at": iso(supervision.updated_at)}

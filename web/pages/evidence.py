@@ -11,7 +11,8 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from engine import Actor
-from engine.care import plans, records, reviews
+from engine.care import coaching, plans, records, reviews
+from engine.care.language import vocabulary_of
 from engine.care.models import DailyRecord, Plan
 from engine.core.errors import Forbidden, Invalid, NotFound
 
@@ -260,7 +261,22 @@ def review(plan_id: int):
         outcome_names={o["id"]: o.get("statement") or o["id"]
                        for o in content.get("outcomes") or []},
         today=engine().today(), latest_review=engine().today() + timedelta(days=interval),
-        interval=interval), status
+        interval=interval, flag_categories=FLAG_CATEGORIES,
+        coach_flags=coaching.advise(vocabulary_of(engine().registry),
+                                    coaching.review_texts(saved.content), plan.person.name)
+        if saved and not errors else [],
+        coach_fields=_coached_fields(saved.content if saved else {}, content)), status
+
+
+def _coached_fields(review: dict[str, Any], version: dict[str, Any]) -> dict[str, tuple[str]]:
+    """How the review's coached texts are named on the page (words, not field names)."""
+    statements = {o["id"]: o.get("statement") or "an outcome" for o in version.get("outcomes")
+                  or []}
+    named = {name: (label[0],) for name, label in QUESTION_LABELS.items()}
+    for index, rating in enumerate(review.get("outcome_ratings") or []):
+        named[f"outcome_ratings.{index}.evidence"] = (
+            f"the evidence for ‘{statements.get(rating.get('outcome_id'), 'an outcome')}’",)
+    return named
 
 
 def _review_values(content: dict[str, Any], version: dict[str, Any]) -> dict[str, Any]:

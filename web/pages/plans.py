@@ -15,8 +15,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from engine import Actor
-from engine.care import plan_changes
+from engine.care import coaching, plan_changes
 from engine.care import plans as plan_ops
+from engine.care.language import vocabulary_of
 from engine.care.models import Acknowledgement, Person, Plan
 from engine.core.definitions import TransitionDef, WorkflowDef
 from engine.core.errors import Conflict, Invalid
@@ -161,7 +162,25 @@ def show(plan_id: int):
         my_reading=next((ack for ack in readers if ack.user_id == actor.user_id), None),
         editors=plan_ops.editors_of(db.session, plan) if plan.draft is not None else [],
         review_due=plan_ops.next_review_on(db.session, plan), today=engine().today(),
-        may=actor.may)
+        may=actor.may, **_coach_view(plan))
+
+
+def _coach_view(plan: Plan) -> dict[str, Any]:
+    """The recording coach's advice on the draft's strengths and outcomes, named in words."""
+    if plan.draft is None:
+        return {"coach_flags": []}
+    from .evidence import FLAG_CATEGORIES
+    fields = {}
+    for strength in plan.draft.get("strengths") or []:
+        name = shorten(strength.get("description") or "a strength", 40, placeholder="…")
+        fields[f"strengths.{strength.get('id')}.description"] = (f"the strength ‘{name}’",)
+        fields[f"strengths.{strength.get('id')}.used_as"] = (f"how staff use ‘{name}’",)
+    for outcome in plan.draft.get("outcomes") or []:
+        name = shorten(outcome.get("statement") or "an outcome", 40, placeholder="…")
+        fields[f"outcomes.{outcome.get('id')}.statement"] = (f"the outcome ‘{name}’",)
+    return {"coach_flags": coaching.advise(vocabulary_of(engine().registry),
+                                           coaching.plan_texts(plan.draft), plan.person.name),
+            "coach_fields": fields, "flag_categories": FLAG_CATEGORIES}
 
 
 @plans.post("/plans/<int:plan_id>/transitions/<name>")

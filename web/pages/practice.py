@@ -101,7 +101,25 @@ def supervision(supervision_id: int):
             flash("Supervision record saved.", "success")
             return redirect(url_for("practice.supervision", supervision_id=supervision_id))
     return render_template("pages/practice/supervision.html", item=item, values=values,
-                           errors=errors, prompts=PROMPTS, **_workflow_view(item, actor))
+                           errors=errors, prompts=PROMPTS, **_workflow_view(item, actor),
+                           **_coach_view(item.record))
+
+
+def _coach_view(record) -> dict:
+    """The recording coach's advice on a supervision record, with its fields in words."""
+    from engine.care import coaching
+    from engine.care.language import vocabulary_of
+
+    from .evidence import FLAG_CATEGORIES
+    fields = {"observed_strength": ("the observed strength",),
+              "support_provided": ("the support provided",),
+              "independence_opportunity": ("the independence opportunity",),
+              "next_step": ("the next step",),
+              **{f"prompts.{name}": (f"what you wrote on {words}",)
+                 for name, words in PROMPTS.items()}}
+    return {"coach_flags": coaching.advise(vocabulary_of(engine().registry),
+                                           coaching.supervision_texts(record)),
+            "coach_fields": fields, "flag_categories": FLAG_CATEGORIES}
 
 
 @practice.route("/competencies/<int:competency_id>", methods=["GET", "POST"])

@@ -5,8 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engine.care.coach.agency import (DID, NOTHING, TASK, ClauseReading, SentenceReading,
-                                      read_sentence)
+from engine.care.coach.agency import (
+    DID,
+    NOTHING,
+    TASK,
+    ClauseReading,
+    SentenceReading,
+    read_sentence,
+)
 from engine.care.coach.grammar import NOBODY, OTHER, PERSON, STAFF
 from engine.care.coach.lexicon import Lexicon
 from engine.care.coach.questions import Activity, Person, ask, doing, person_of, topic_after

@@ -15,10 +15,24 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from engine.care.coach.grammar import (ADVERBS, DETERMINERS, DURATION_UNITS, DURATIONS,
-                                       GENERIC_GERUNDS, NOBODY, OBJECT_PERSON, OBJECT_STAFF,
-                                       OTHER, PASSIVE_TAIL, PERSON, PREPOSITIONS, PRONOUNS, STAFF,
-                                       SUBJECT_PRONOUNS, THING)
+from engine.care.coach.grammar import (
+    ADVERBS,
+    DETERMINERS,
+    DURATION_UNITS,
+    DURATIONS,
+    GENERIC_GERUNDS,
+    NOBODY,
+    OBJECT_PERSON,
+    OBJECT_STAFF,
+    OTHER,
+    PASSIVE_TAIL,
+    PERSON,
+    PREPOSITIONS,
+    PRONOUNS,
+    STAFF,
+    SUBJECT_PRONOUNS,
+    THING,
+)
 from engine.care.coach.lexicon import Lexicon
 from engine.care.coach.sentences import SUBORDINATORS, Clause, Sentence, Token
 from engine.care.coach.subjects import actor_of

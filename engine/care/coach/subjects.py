@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import re
 
-from engine.care.coach.grammar import (ADVERBS, DETERMINERS, NOBODY, OTHER, PERSON,
-                                       PREPOSITIONS, PROFESSIONAL_TITLES, PRONOUNS, THING, TITLES)
+from engine.care.coach.grammar import (
+    ADVERBS,
+    DETERMINERS,
+    NOBODY,
+    OTHER,
+    PERSON,
+    PREPOSITIONS,
+    PROFESSIONAL_TITLES,
+    PRONOUNS,
+    THING,
+    TITLES,
+)
 from engine.care.coach.lexicon import Lexicon
 from engine.care.coach.sentences import QUOTE, Token
 

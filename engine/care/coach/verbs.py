@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.care.coach.grammar import (ADVERBS, BE, COPULAS, DETERMINERS, GET, HAVE_DO, MODALS,
-                                       NEGATORS, PARTICLES, PREPOSITIONS, PRONOUNS,
-                                       SUBJECT_PRONOUNS, WANT)
+from engine.care.coach.grammar import (
+    ADVERBS,
+    BE,
+    COPULAS,
+    DETERMINERS,
+    GET,
+    HAVE_DO,
+    MODALS,
+    NEGATORS,
+    PARTICLES,
+    PREPOSITIONS,
+    PRONOUNS,
+    SUBJECT_PRONOUNS,
+    WANT,
+)
 from engine.care.coach.lexicon import Lexicon
 from engine.care.coach.sentences import QUOTE, Token
 
