@@ -231,3 +231,22 @@ def test_each_field_is_judged_on_its_own(vocabulary):
 def test_a_counted_prompt_records_what_the_person_did(vocabulary):
     assert vocabulary.flags({"support_provided": "One verbal prompt to check the hob was off",
                              "next_step": "Move the picture card next to the kettle"}) == []
+
+
+@pytest.mark.parametrize("note", [
+    "Administered morning medication via PEG as prescribed.",
+    "Syringe driver checked, running as prescribed. Site clean.",
+    "Insulin given as prescribed, BM 7.2.",
+])
+def test_a_clinical_procedure_recorded_precisely_is_not_task_only(vocabulary, note):
+    assert vocabulary.flags({"note": note}) == []
+
+
+@pytest.mark.parametrize("note,words", [
+    ("Catheter bag changed, repositioned in bed.", "repositioned in bed"),
+    ("Was hoisted into the chair.", "Was hoisted into the chair"),
+])
+def test_handling_the_person_beside_a_clinical_term_is_still_task_only(vocabulary, note,
+                                                                      words):
+    assert [(flag["category"], flag["words"]) for flag in vocabulary.flags({"note": note})] \
+        == [("task_only", words)]

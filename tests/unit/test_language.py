@@ -49,7 +49,7 @@ def problems_reading(tmp_path, text):
 
 
 def test_the_shipped_vocabulary_is_version_2_with_every_category(vocabulary):
-    assert vocabulary.label == "recording_language@2.0.0"
+    assert vocabulary.label.startswith("recording_language@2.")
     assert len(vocabulary.terms) >= 30
     assert {term.category for term in vocabulary.terms} == CATEGORIES
 

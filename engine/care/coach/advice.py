@@ -101,7 +101,11 @@ class Coach:
         open_clauses = [clause for clause in clauses if not _covered(clause, hits)]
         if any(clause.kind == DID for clause in open_clauses):
             return None
-        tasks = [clause for clause in open_clauses if clause.kind in {TASK, NOTHING}]
+        # A clinical procedure recorded precisely ("Administered morning medication via PEG as
+        # prescribed") is a clinical record, not a task list: it is never task-only for itself.
+        tasks = [clause for clause in open_clauses if clause.kind in {TASK, NOTHING}
+                 and not self.lexicon.clinical_records.search(
+                     text[clause.clause.start:clause.clause.end])]
         if not tasks:
             return None
         leading = [clause for clause in tasks if clause.kind == TASK] or tasks

@@ -10,7 +10,7 @@ from typing import Any
 WORD_LISTS = ("staff", "others", "person_words", "things", "care_verbs", "person_verbs",
               "choice_verbs", "observe_verbs", "states", "care_nouns", "non_names", "not_verbs",
               "fillers")
-PATTERN_LISTS = ("nothing", "own", "choice", "clinical")
+PATTERN_LISTS = ("nothing", "own", "choice", "clinical", "clinical_records")
 LEXICON_KEYS = set(WORD_LISTS) | set(PATTERN_LISTS) | {"irregular"}
 
 
@@ -42,6 +42,7 @@ class Lexicon:
     own: re.Pattern[str]
     choice: re.Pattern[str]
     clinical: re.Pattern[str]
+    clinical_records: re.Pattern[str]
     irregular: dict[str, tuple[str, ...]]
 
     @cached_property
