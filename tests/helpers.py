@@ -34,6 +34,16 @@ class Users:
         return cls(tokens)
 
 
+def add_admin(app, now, username: str = "ann") -> str:
+    """An admin outside the cast (whose audit trails tests count), signing in with
+    f"{username}-password-1"; returns their API token."""
+    from web.extensions import db
+    with app.app_context():
+        _, token = add_user(db.session, username, "admin", ["riverside", "northgate"],
+                            f"{username}-password-1", now)
+    return token
+
+
 class Response:
     def __init__(self, raw):
         self.status = raw.status_code

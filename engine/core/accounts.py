@@ -192,7 +192,7 @@ def _record(session: Session, actor: Actor, user: User, now: datetime, action: s
 
 
 def _services_text(user: User) -> str:
-    return ", ".join(user.service_names) or "no service"
+    return ", ".join(sorted(user.service_names)) or "no service"
 
 
 def _count(number: int, noun: str) -> str:

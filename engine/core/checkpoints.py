@@ -37,6 +37,10 @@ class CheckpointError(Exception):
     """A checkpoint file that cannot be used: unreadable, or not signed by this key."""
 
 
+class CheckpointRefused(Exception):
+    """The chain does not verify, so its head is not signed."""
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     seq: int
@@ -85,6 +89,19 @@ def take_checkpoint(session: Session, key: Ed25519PrivateKey, now: datetime) -> 
                 "public_key": base64.b64encode(_raw(key.public_key())).decode(),
                 "key_fingerprint": fingerprint(key.public_key())}
     return Checkpoint(seq, digest, head["at"], document)
+
+
+def checkpoint_now(session: Session, key: Ed25519PrivateKey, now: datetime, directory: Path,
+                   out: Path | None = None) -> tuple[Checkpoint, Path]:
+    """Sign the head and write it, once the chain verifies from the newest checkpoint in
+    `directory` (in full when there is none): a broken chain is never signed."""
+    checkpoint = take_checkpoint(session, key, now)
+    previous = latest_checkpoint(directory, key.public_key())
+    report = verify_from(session, previous) if previous else verify_chain(session)
+    if not report.ok:
+        raise CheckpointRefused(f"the chain is broken at event {report.bad_seq}: "
+                                f"{report.problem}")
+    return checkpoint, write_checkpoint(checkpoint, out, directory)
 
 
 def write_checkpoint(checkpoint: Checkpoint, out: Path | None, directory: Path) -> Path:
