@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 ENV_PREFIX = "STRENGTHWISE_"
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the project: engine/core/ is two below
 
 
 class SettingsError(ValueError):

@@ -117,8 +117,11 @@ def test_a_session_ignores_the_headers_a_thief_could_copy(app, users):
     assert thief.get("/inbox", headers=headers).status == 302
 
 
-def test_api_tokens_expire_after_the_configured_days(app, users, clock):
-    api = Api(app.test_client(), users)
+def test_api_tokens_expire_after_a_year_by_default(app, users, clock):
+    add_admin(app, clock.now())
+    issued = Browser(app, "ann").post("/admin/users/sam/token", csrf_from="/admin/users/sam")
+    token = re.search(r'class="issued-token">([^<]+)<', issued.html).group(1)
+    api = Api(app.test_client(), Users({"sam": token}))
     clock.advance(days=364)
     assert api.as_("sam").get("/me").status == 200
     clock.advance(days=2)
