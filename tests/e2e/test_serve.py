@@ -121,7 +121,8 @@ def test_a_plan_goes_from_draft_to_active_over_http_and_the_chain_verifies(serve
         ("max", "approve", "advanced"), ("max", "activate", "advanced")]
     assert all(len(e["checks"]) >= 2 for e in trail["events"])
     verified = run_cli("audit", "verify", database_url=url)
-    assert verified.returncode == 0 and "4 events verified" in verified.stdout
+    # The plan's four, after the four `user add` account_created events.
+    assert verified.returncode == 0 and "8 events verified" in verified.stdout
 
 
 def activate_a_plan_due_today(base, tokens) -> int:

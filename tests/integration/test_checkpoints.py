@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine.core.audit import GENESIS, canonical, event_hash
-from tests.helpers import Browser, add_admin, plan_content, run_cli
+from tests.helpers import Browser, plan_content, run_cli
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..runtime import engine
 
 account_pages = Blueprint("accounts", __name__)
+ROLE_OPTIONS = [(role, role) for role in ROLES]
 
 
 def _zone() -> ZoneInfo:
@@ -108,7 +109,8 @@ def new_user():
                                    password=password if generated else None,
                                    heading=f"{user.username} added")
     return render_template("pages/accounts/new_user.html", form=form, errors=errors,
-                           roles=[(role, role) for role in ROLES], services=_service_names()), 422 if errors else 200
+                           roles=ROLE_OPTIONS, services=_service_names()), \
+        422 if errors else 200
 
 
 @account_pages.get("/admin/users/<username>")
@@ -116,8 +118,9 @@ def new_user():
 def user(username: str):
     actor, now = page_actor(), engine().now()
     found = accounts.find_user(db.session, actor, username)
-    return render_template("pages/accounts/user.html", user=found, roles=[(role, role) for role in ROLES], zone=_zone(),
-                           services=_service_names(), is_self=found.id == actor.user_id,
+    return render_template("pages/accounts/user.html", user=found, roles=ROLE_OPTIONS,
+                           zone=_zone(), services=_service_names(),
+                           is_self=found.id == actor.user_id,
                            locked=throttled_until(db.session, username, None, now,
                                                   throttle_policy()))
 
