@@ -29,9 +29,20 @@ class Users:
         tokens = {}
         with app.app_context():
             for name, (role, services) in CAST.items():
+                # Tests follow plans for years; token expiry is tested on tokens of its own.
                 _, tokens[name] = add_user(db.session, name, role, services,
-                                           f"{name}-password-1", now)
+                                           f"{name}-password-1", now, token_days=20 * 365)
         return cls(tokens)
+
+
+def add_admin(app, now, username: str = "ann") -> str:
+    """An admin outside the cast (whose audit trails tests count), signing in with
+    f"{username}-password-1"; returns their API token."""
+    from web.extensions import db
+    with app.app_context():
+        _, token = add_user(db.session, username, "admin", ["riverside", "northgate"],
+                            f"{username}-password-1", now)
+    return token
 
 
 class Response:

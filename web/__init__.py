@@ -1,6 +1,7 @@
 """The strengthwise web application: create_app() builds it; nothing happens at import."""
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any, Mapping
@@ -73,7 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .home import home
     from .pages import register_pages
     from .security import csrf, init_security
-    init_security(app)
+    init_security(app, settings)
     csrf.exempt(api)  # the API authenticates each request with a Bearer token, not a cookie
     app.register_blueprint(api)
     app.register_blueprint(home)
@@ -94,9 +95,13 @@ def _engine_options(url: str) -> dict[str, Any]:
 
 def _secret_key(instance: Path) -> str:
     """Generated into instance/ on first run and kept there; never committed."""
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)  # private when we make it
     path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as fh:
+            fh.write(secrets.token_hex(32))
     return path.read_text().strip()

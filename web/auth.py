@@ -1,16 +1,19 @@
-"""Signing in and out of the pages, and the session rules: throttled sign-in, a new session on
-every sign-in, idle and absolute timeouts from config.toml."""
+"""Signing in and out of the pages. Sessions live on the server (engine.core.sessions): the
+cookie carries only a random session id, and every page request checks its row, so signing
+out, deactivation, a password change or "sign out everywhere" end it for good. Idle and
+absolute timeouts come from config.toml and are judged from the row."""
 from __future__ import annotations
 
-import secrets
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from engine.core.access import Actor
-from engine.core.models import User
-from engine.core.users import Throttled, sign_in
+from engine.core.models import User, UserSession
+from engine.core.sessions import Timeouts, end_session, resume_session, start_session
+from engine.core.users import Throttled, ThrottlePolicy, sign_in
 
 from .extensions import db
 from .runtime import engine
@@ -19,25 +22,48 @@ auth = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
-login_manager.session_protection = "strong"
+# Flask-Login's "strong" protection hashes the User-Agent and X-Forwarded-For, both of which
+# the client chooses; a server-side session that can be ended is the protection instead.
+login_manager.session_protection = None
+
+ENDED = {
+    "idle": "after a period without activity",
+    "expired": "because sessions last at most {hours} hours",
+    "ended": "because your session was ended",
+}
 
 
 class SignedIn:
-    """The Flask-Login view of an engine User."""
+    """The Flask-Login view of a live server-side session and its user."""
 
     is_authenticated, is_active, is_anonymous = True, True, False
 
-    def __init__(self, user: User):
-        self.user = user
+    def __init__(self, row: UserSession, sid: str):
+        self.user: User = row.user
+        self.session_row, self.sid = row, sid
 
     def get_id(self) -> str:
-        return str(self.user.id)
+        return self.sid
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> SignedIn | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return SignedIn(user) if user and user.active else None
+def load_user(sid: str) -> SignedIn | None:
+    row, why = resume_session(db.session, sid, engine().now(), timeouts())
+    g.session_ended = why
+    return SignedIn(row, sid) if row is not None else None
+
+
+def timeouts() -> Timeouts:
+    settings = engine().settings
+    return Timeouts(idle=timedelta(minutes=settings["security.idle_timeout_minutes"]),
+                    absolute=timedelta(hours=settings["security.absolute_timeout_hours"]))
+
+
+def throttle_policy() -> ThrottlePolicy:
+    settings = engine().settings
+    return ThrottlePolicy(pair_failures=settings["security.login_max_failures"],
+                          account_failures=settings["security.account_max_failures"],
+                          first_wait_minutes=settings["security.login_window_minutes"])
 
 
 def page_actor() -> Actor:
@@ -45,29 +71,33 @@ def page_actor() -> Actor:
     return Actor.of(current_user.user)
 
 
+def current_sid() -> str | None:
+    return current_user.sid if current_user.is_authenticated else None
+
+
 def init_auth(app: Flask) -> None:
     login_manager.init_app(app)
     app.register_blueprint(auth)
 
     @app.before_request
-    def enforce_timeouts():
-        if request.blueprint in ("api", "static") or not current_user.is_authenticated:
+    def check_session():
+        if request.blueprint in ("api", "static"):
             return None
-        settings, now = engine().settings, engine().now().timestamp()
-        idle = settings["security.idle_timeout_minutes"] * 60
-        absolute = settings["security.absolute_timeout_hours"] * 3600
-        if now - session.get("seen_at", 0) > idle or now - session.get("login_at", 0) > absolute:
-            why = ("after a period without activity" if now - session.get("seen_at", 0) > idle
-                   else "because sessions last at most "
-                        f"{settings['security.absolute_timeout_hours']} hours")
-            logout_user()
-            session.clear()
-            flash(f"You were signed out {why}. Please sign in again.", "info")
-            return redirect(url_for("auth.login", next=request.full_path
-                                    if request.method == "GET" else None))
-        session["seen_at"] = now
-        g.actor = page_actor()
-        return None
+        if current_user.is_authenticated:
+            g.actor = page_actor()
+            return None
+        if "_user_id" not in session:
+            return None
+        # A cookie naming a session that has ended: forget it and say why.
+        why = g.get("session_ended") or "ended"
+        session.clear()
+        hours = engine().settings["security.absolute_timeout_hours"]
+        flash(f"You were signed out {ENDED.get(why, ENDED['ended']).format(hours=hours)}. "
+              "Please sign in again.", "info")
+        if request.endpoint == "auth.login":
+            return None
+        return redirect(url_for("auth.login", next=request.full_path
+                                if request.method == "GET" else None))
 
 
 @auth.route("/login", methods=["GET", "POST"])
@@ -77,12 +107,9 @@ def login():
     error, status = None, 200
     username = request.form.get("username", "").strip()
     if request.method == "POST":
-        settings = engine().settings
         try:
             user = sign_in(db.session, username, request.form.get("password", ""),
-                           request.remote_addr or "unknown", engine().now(),
-                           settings["security.login_max_failures"],
-                           settings["security.login_window_minutes"])
+                           request.remote_addr or "unknown", engine().now(), throttle_policy())
         except Throttled as throttled:
             error, status = (f"Too many failed sign-ins. Try again in "
                              f"{throttled.retry_after_minutes} minutes.", 429)
@@ -97,6 +124,9 @@ def login():
 
 @auth.post("/logout")
 def logout():
+    sid = current_sid()
+    if sid is not None:
+        end_session(db.session, sid, engine().now())
     logout_user()
     session.clear()
     flash("You have signed out.", "info")
@@ -106,9 +136,16 @@ def logout():
 def _start_session(user: User) -> None:
     """A fresh session for every sign-in: nothing carried over from before."""
     session.clear()
-    login_user(SignedIn(user))
-    now = engine().now().timestamp()
-    session.update(login_at=now, seen_at=now, sid=secrets.token_urlsafe(16))
+    sid = start_session(db.session, user, engine().now(), request.remote_addr or "unknown",
+                        request.user_agent.string)
+    row, _ = resume_session(db.session, sid, engine().now(), timeouts())
+    login_user(SignedIn(row, sid))
+
+
+def end_page_session() -> None:
+    """Forget the browser's session (after its row was ended by an account change)."""
+    logout_user()
+    session.clear()
 
 
 def _safe_next(target: str | None) -> str:
@@ -117,4 +154,3 @@ def _safe_next(target: str | None) -> str:
             and not target.startswith("//"):
         return target
     return url_for("inbox.index")
-

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -9,9 +11,10 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from engine import DefinitionError, load_registry, load_settings
 from engine.care.language import vocabulary_of
+from engine.core import accounts
 from engine.core.audit import verify_chain
-from engine.core.errors import Invalid
-from engine.core.users import add_user, new_password
+from engine.core.errors import Forbidden, Invalid, NotFound
+from engine.core.users import new_password
 from engine.schema import current_revision, head_revision, upgrade
 
 from .extensions import db
@@ -77,16 +80,130 @@ def user_add(username: str, role: str, services: tuple[str, ...]) -> None:
     password = sys.stdin.readline().rstrip("\r\n") if piped else ""
     generated = not password  # nothing piped (or an empty stdin such as /dev/null)
     password = password or new_password()
-    try:
-        user, token = add_user(db.session, username, role, list(services), password,
-                               engine().now())
-    except Invalid as exc:
-        problems = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in exc.details.items())
-        raise click.ClickException(f"cannot add user {username}: {problems}") from None
+    with account_errors(f"cannot add user {username}"):
+        user, token = accounts.create_account(db.session, accounts.CLI, username, role,
+                                              list(services), password, engine().now(),
+                                              engine().settings["security.token_days"])
     click.echo(f"Added {user.role} {user.username} in {', '.join(user.service_names)}.")
     if generated:
         click.echo(f"Password: {password}")
     click.echo(token)
+
+
+@user_group.command("list")
+@with_appcontext
+def user_list() -> None:
+    """List users: role, services, last sign-in, active or not, and any sign-in lock."""
+    from zoneinfo import ZoneInfo
+
+    from engine.core.users import throttled_until
+
+    from .auth import throttle_policy
+
+    require_schema()
+    now, zone = engine().now(), ZoneInfo(engine().settings["timezone"])
+    rows = [("username", "role", "services", "last sign-in", "status")]
+    for user in accounts.list_users(db.session, accounts.CLI):
+        locked = throttled_until(db.session, user.username, None, now, throttle_policy())
+        status = "active" if user.active else "inactive"
+        if locked:
+            status += f", sign-in locked until {locked.astimezone(zone):%Y-%m-%d %H:%M}"
+        rows.append((user.username, user.role, ",".join(user.service_names),
+                     f"{user.last_sign_in_at.astimezone(zone):%Y-%m-%d %H:%M}"
+                     if user.last_sign_in_at else "never", status))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths))
+                   + "  " + row[-1])
+
+
+@user_group.command("deactivate")
+@click.argument("username")
+@with_appcontext
+def user_deactivate(username: str) -> None:
+    """Stop a leaver: every session and API token of theirs stops working at once."""
+    require_schema()
+    with account_errors(f"cannot deactivate {username}"):
+        accounts.deactivate(db.session, accounts.CLI, username, engine().now())
+    click.echo(f"Deactivated {username}: every session and API token ended.")
+
+
+@user_group.command("reactivate")
+@click.argument("username")
+@with_appcontext
+def user_reactivate(username: str) -> None:
+    """Let a returning user sign in again (`token rotate` gives them a new API token)."""
+    require_schema()
+    with account_errors(f"cannot reactivate {username}"):
+        accounts.reactivate(db.session, accounts.CLI, username, engine().now())
+    click.echo(f"Reactivated {username}.")
+
+
+@user_group.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["staff", "manager", "auditor", "admin"]))
+@with_appcontext
+def user_set_role(username: str, role: str) -> None:
+    """Change a user's role."""
+    require_schema()
+    with account_errors(f"cannot change the role of {username}"):
+        accounts.set_role(db.session, accounts.CLI, username, role, engine().now())
+    click.echo(f"{username} is now {role}.")
+
+
+@user_group.command("set-services")
+@click.argument("username")
+@click.option("--service", "services", multiple=True, required=True,
+              help="A service the user works in (repeat for several); created if new.")
+@with_appcontext
+def user_set_services(username: str, services: tuple[str, ...]) -> None:
+    """Make a user's services exactly the ones given."""
+    require_schema()
+    with account_errors(f"cannot change the services of {username}"):
+        user = accounts.set_services(db.session, accounts.CLI, username, list(services),
+                                     engine().now())
+    click.echo(f"{username} works in {', '.join(user.service_names)}.")
+
+
+@user_group.command("unlock")
+@click.argument("username")
+@with_appcontext
+def user_unlock(username: str) -> None:
+    """Clear the failed sign-ins that hold an account shut."""
+    require_schema()
+    with account_errors(f"cannot unlock {username}"):
+        cleared = accounts.unlock(db.session, accounts.CLI, username, engine().now())
+    click.echo(f"Unlocked {username} ({cleared} failed sign-in{'' if cleared == 1 else 's'} "
+               "cleared).")
+
+
+@click.group("token")
+def token_group() -> None:
+    """Manage API tokens."""
+
+
+@token_group.command("rotate")
+@click.argument("username")
+@with_appcontext
+def token_rotate(username: str) -> None:
+    """Issue a new API token; every earlier one stops working. The last line is the token."""
+    require_schema()
+    days = engine().settings["security.token_days"]
+    with account_errors(f"cannot rotate the token of {username}"):
+        token = accounts.rotate_token(db.session, accounts.CLI, username, engine().now(), days)
+    click.echo(f"New API token for {username}, valid for {days} days; earlier ones are revoked.")
+    click.echo(token)
+
+
+@contextmanager
+def account_errors(what: str):
+    """An account change the engine refused, as one line on stderr and exit 1."""
+    try:
+        yield
+    except (Invalid, NotFound, Forbidden) as exc:
+        problems = "; ".join(f"{field}: {', '.join(msgs)}"
+                             for field, msgs in (exc.details or {}).items()) or exc.message
+        raise click.ClickException(f"{what}: {problems}") from None
 
 
 @click.command("serve")
@@ -162,17 +279,61 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(path_type=Path),
+              help="A signed checkpoint: check the chain still extends its head, reading only "
+                   "the events after it.")
 @with_appcontext
-def audit_verify() -> None:
-    """Verify the whole audit chain; exit 1 naming the first bad event."""
+def audit_verify(checkpoint_file: Path | None) -> None:
+    """Verify the whole audit chain (or what follows a checkpoint); exit 1 naming the first
+    bad event."""
+    from engine.core.checkpoints import CheckpointError, read_checkpoint, verify_from
+
     require_schema()
-    report = verify_chain(db.session)
+    if checkpoint_file is None:
+        report, since = verify_chain(db.session), ""
+    else:
+        try:
+            checkpoint = read_checkpoint(checkpoint_file, chain_key().public_key())
+        except CheckpointError as exc:
+            click.echo(f"Checkpoint refused: {exc}", err=True)
+            sys.exit(1)
+        report = verify_from(db.session, checkpoint)
+        since = f" after the checkpoint of event {checkpoint.seq} ({checkpoint.at})"
     if report.ok:
-        click.echo(f"Audit chain intact: {report.checked} events verified.")
+        click.echo(f"Audit chain intact: {report.checked} events verified{since}.")
         return
     click.echo(f"Audit chain BROKEN at event {report.bad_seq}: {report.problem} "
-               f"({report.checked} events verified before it).", err=True)
+               f"({report.checked} events verified before it{since}).", err=True)
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Write the checkpoint here (default: a new file in audit.checkpoint_dir).")
+@with_appcontext
+def audit_checkpoint(out: Path | None) -> None:
+    """Sign the chain's head with the installation's key and write it outside the database.
+    Refuses (exit 1) if the chain does not verify from the previous checkpoint."""
+    from engine.core.checkpoints import CheckpointRefused, checkpoint_now
+
+    require_schema()
+    try:
+        checkpoint, path = checkpoint_now(db.session, chain_key(), engine().now(),
+                                          checkpoint_dir(), out)
+    except CheckpointRefused as exc:
+        click.echo(f"No checkpoint written: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Checkpoint of event {checkpoint.seq} ({checkpoint.hash}) at {checkpoint.at}, "
+               f"signed by {checkpoint.document['key_fingerprint']}, written to {path}")
+
+
+def chain_key():
+    from engine.core.checkpoints import signing_key
+    return signing_key(engine().settings.file_path("audit.signing_key"))
+
+
+def checkpoint_dir() -> Path:
+    return engine().settings.file_path("audit.checkpoint_dir")
 
 
 @audit_group.command("quality")
@@ -251,7 +412,7 @@ def main() -> None:
     """strengthwise: strengths-based support plans, reviews and their audit trail."""
 
 
-COMMANDS += [init_command, user_group, serve_command, tick_command, scheduler_command,
+COMMANDS += [init_command, user_group, token_group, serve_command, tick_command, scheduler_command,
              audit_group, rules_group]
 for _command in COMMANDS:
     main.add_command(_command)

@@ -28,7 +28,8 @@ from engine.core.access import ROLES
 from engine.core.errors import Blocked
 from engine.core.models import Service, Task, User
 from engine.core.uow import unit_of_work
-from engine.core.users import add_user, ensure_service, issue_token, new_password
+from engine.core.accounts import CLI, create_account, rotate_token
+from engine.core.users import ensure_service, new_password
 
 from .api.schemas import PlanContentSchema
 
@@ -124,18 +125,19 @@ def _ensure_users(session: Session, engine: Engine, echo: Echo) -> list[Credenti
             # A database made afresh beside an old credentials file keeps the old password.
             password = record.password if record and record.password != NOT_RECORDED \
                 else new_password()
-            user, token = add_user(session, spec.username, spec.role, list(spec.services),
-                                   password, engine.now())
+            user, token = create_account(session, CLI, spec.username, spec.role,
+                                         list(spec.services), password, engine.now(),
+                                         engine.settings["security.token_days"])
             echo(f"Added {spec.role} {spec.username}: {spec.who}.")
             services = spec.services
         else:
             # The user exists but its password was never written down here: a fresh token lets
-            # the API be tried; the password stays whatever it was set to.
-            with unit_of_work(session):
-                token = issue_token(session, user, engine.now())
+            # the API be tried (earlier ones, recorded nowhere, stop); the password stays.
+            token = rotate_token(session, CLI, user.username, engine.now(),
+                                 engine.settings["security.token_days"])
             password, services = NOT_RECORDED, tuple(user.service_names)
-            echo(f"User {spec.username} already existed; issued a new API token "
-                 "(password not recorded by the demo).")
+            echo(f"User {spec.username} already existed; issued a new API token, earlier ones "
+                 "revoked (password not recorded by the demo).")
         result.append(Credential(user.username, user.role, services, password, token))
     if changed:
         _write_credentials(path, _credentials_text(engine, result))

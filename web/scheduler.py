@@ -1,4 +1,5 @@
-"""APScheduler 3 running the sweep: inside `serve`, or as the one `strengthwise scheduler`.
+"""APScheduler 3 running the sweep, and the daily signed checkpoint of the audit chain: inside
+`serve`, or as the one `strengthwise scheduler`.
 
 Each process keeps its own in-memory job store (APScheduler 3 must never share one between
 processes); what makes several schedulers safe is the sweep itself, which claims due timers
@@ -33,17 +34,44 @@ def run_sweep(app: Flask) -> None:
             db.session.remove()
 
 
-def _add_job(scheduler, app: Flask) -> None:
+def run_checkpoint(app: Flask) -> None:
+    """Sign the audit chain's head into audit.checkpoint_dir; errors are logged, never raised."""
+    from engine.core.checkpoints import CheckpointRefused, checkpoint_now, signing_key
+
+    with app.app_context():
+        engine = app.extensions["strengthwise"]
+        try:
+            checkpoint, path = checkpoint_now(
+                db.session, signing_key(engine.settings.file_path("audit.signing_key")),
+                engine.now(), engine.settings.file_path("audit.checkpoint_dir"))
+            log.info("audit checkpoint of event %s written to %s", checkpoint.seq, path)
+        except CheckpointRefused as refused:
+            log.error("no audit checkpoint written: %s", refused)
+        except Exception:  # noqa: BLE001  the next day tries again
+            log.exception("audit checkpoint failed; the next one will retry")
+        finally:
+            db.session.remove()
+
+
+def add_jobs(scheduler, app: Flask) -> None:
+    """The sweep every scheduler.interval_seconds; a checkpoint every
+    audit.checkpoint_interval_hours (the first an hour after start, not at every restart)."""
+    from datetime import timedelta
+
     settings = app.extensions["strengthwise"].settings
     scheduler.add_job(run_sweep, "interval", args=[app],
                       seconds=settings["scheduler.interval_seconds"], id="sweep",
                       max_instances=1, coalesce=True, next_run_time=_now(settings))
+    scheduler.add_job(run_checkpoint, "interval", args=[app],
+                      hours=settings["audit.checkpoint_interval_hours"], id="checkpoint",
+                      max_instances=1, coalesce=True,
+                      next_run_time=_now(settings) + timedelta(hours=1))
 
 
 def start_in_background(app: Flask) -> BackgroundScheduler:
     settings = app.extensions["strengthwise"].settings
     scheduler = BackgroundScheduler(timezone=settings["timezone"])
-    _add_job(scheduler, app)
+    add_jobs(scheduler, app)
     scheduler.start()
     return scheduler
 
@@ -51,7 +79,7 @@ def start_in_background(app: Flask) -> BackgroundScheduler:
 def run_blocking(app: Flask) -> None:
     settings = app.extensions["strengthwise"].settings
     scheduler = BlockingScheduler(timezone=settings["timezone"])
-    _add_job(scheduler, app)
+    add_jobs(scheduler, app)
     scheduler.start()
 
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 import orjson
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -143,36 +143,57 @@ class ChainReport:
     problem: str | None = None
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+def verify_chain(session: Session, batch: int = 5000,
+                 after: tuple[int, str] | None = None) -> ChainReport:
     """Walk every event in order and name the first one that breaks the chain.
 
+    `after` = (seq, hash) of an event already vouched for (a signed checkpoint's head): the
+    walk starts at the event after it and expects it to link to that hash.
     Rows are read through the database driver directly and bodies parsed with orjson: this
     walk is the one place where a million events are read at once.
     """
-    expected_seq, prev_hash, checked = 1, GENESIS, 0
-    for row in _raw_rows_in_order(session, batch):
-        seq, row_prev, row_hash, body = row[0], row[1], row[2], row[3]
+    last_seq, prev_hash = after or (0, GENESIS)
+    expected_seq, checked = last_seq + 1, 0
+    for row in _raw_rows_in_order(session, batch, last_seq):
+        seq = row[0]
         if seq != expected_seq:
             return ChainReport(False, checked, expected_seq,
                                f"event {expected_seq} is missing (next is {seq})")
-        if row_prev != prev_hash:
-            return ChainReport(False, checked, seq,
-                               f"event {seq} does not follow event {seq - 1}: reordered, or "
-                               "an earlier event was replaced")
-        if hashlib.sha256(body.encode("utf-8")).hexdigest() != row_hash:
-            return ChainReport(False, checked, seq,
-                               f"event {seq} was edited after it was written")
-        problem = _disagreement(row)
+        problem = row_problem(row, prev_hash)
         if problem:
-            return ChainReport(False, checked, seq, f"event {seq} was edited: {problem}")
-        prev_hash, expected_seq, checked = row_hash, expected_seq + 1, checked + 1
+            return ChainReport(False, checked, seq, problem)
+        prev_hash, expected_seq, checked = row[2], expected_seq + 1, checked + 1
+    last_seq = expected_seq - 1
     head_seq, head_hash = session.execute(select(_head.c.seq, _head.c.hash)).one_or_none() or (
         0, GENESIS)
-    if (head_seq, head_hash) != (checked, prev_hash):
-        return ChainReport(False, checked, checked + 1 if head_seq > checked else head_seq,
-                           f"the chain ends at event {checked} but its head records event "
+    if (head_seq, head_hash) != (last_seq, prev_hash):
+        return ChainReport(False, checked, last_seq + 1 if head_seq > last_seq else head_seq,
+                           f"the chain ends at event {last_seq} but its head records event "
                            f"{head_seq}: events were deleted from the end, or the head edited")
     return ChainReport(True, checked)
+
+
+def row_problem(row, prev_hash: str | None) -> str | None:
+    """What is wrong with one raw event row (see _COLUMNS), given the hash it should follow
+    (None: do not check the link)."""
+    seq, row_prev, row_hash, body = row[0], row[1], row[2], row[3]
+    if prev_hash is not None and row_prev != prev_hash:
+        return (f"event {seq} does not follow event {seq - 1}: reordered, or "
+                "an earlier event was replaced")
+    if hashlib.sha256(body.encode("utf-8")).hexdigest() != row_hash:
+        return f"event {seq} was edited after it was written"
+    problem = _disagreement(row)
+    return f"event {seq} was edited: {problem}" if problem else None
+
+
+def raw_event(session: Session, seq: int) -> tuple | None:
+    """One event's raw row (see _COLUMNS), or None if there is no such event."""
+    rows = _raw_rows_in_order(session, 1, seq - 1)
+    try:
+        row = next(rows, None)
+    finally:
+        rows.close()  # a generator: closing it closes its cursor
+    return row if row is not None and row[0] == seq else None
 
 
 _PROJECTED_FIELDS = tuple(PROJECTED)  # body field names, in the order of the columns read
@@ -203,7 +224,7 @@ def _at_text(value) -> str:
     return _encode(value)
 
 
-def _raw_rows_in_order(session: Session, batch: int) -> Iterator[tuple]:
+def _raw_rows_in_order(session: Session, batch: int, after_seq: int = 0) -> Generator[tuple, None, None]:
     connection = session.connection()
     placeholder = "?" if connection.dialect.name == "sqlite" else "%s"
     sql = (f"SELECT {', '.join(_COLUMNS)} FROM audit_events WHERE seq > {placeholder} "
@@ -213,7 +234,7 @@ def _raw_rows_in_order(session: Session, batch: int) -> Iterator[tuple]:
         raise RuntimeError("the session's database connection is no longer usable")
     cursor = driver_connection.cursor()
     try:
-        last = 0
+        last = after_seq
         while True:
             cursor.execute(sql, (last, batch))
             rows = cursor.fetchall()

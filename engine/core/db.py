@@ -1,6 +1,7 @@
 """The declarative base and the database engine's settings that the engine relies on."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -57,6 +58,8 @@ def configure_engine(engine: Engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
+    if engine.url.database is not None and not _is_memory(engine):
+        _create_private(engine.url.database)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -84,6 +87,17 @@ def begin_write(session: Session) -> None:
             raise RuntimeError("begin_write called with unsaved changes in the session")
         session.rollback()
     session.connection(execution_options=WRITE)
+
+
+def _create_private(path: str) -> None:
+    """Create the database file readable by this user only (SQLite gives its -wal and -shm
+    files the same mode); an existing file is left as it is."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:  # a folder that does not exist: SQLite reports it when it connects
+        pass
 
 
 def _is_memory(engine: Engine) -> bool:

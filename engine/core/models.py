@@ -40,6 +40,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    last_sign_in_at: Mapped[Optional[datetime]]
     # Loaded when asked for (an Actor needs them; an author shown on a page does not).
     services: Mapped[list[Service]] = relationship(secondary=user_services,
                                                    order_by=Service.name)
@@ -56,6 +57,28 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
+    # Tokens made before expiry existed have none and last security.token_days from creation.
+    expires_at: Mapped[Optional[datetime]]
+    revoked_at: Mapped[Optional[datetime]]
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """A signed-in page session. The cookie carries only its random id; this row, stored by
+    the id's SHA-256, is what makes it valid, so ending it here ends it everywhere."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+    address: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(200))
+    ended_at: Mapped[Optional[datetime]]
+    # Why it ended: signed_out, idle, expired, deactivated, password_changed, signed_out_everywhere.
+    ended_why: Mapped[Optional[str]] = mapped_column(String(40))
     user: Mapped[User] = relationship(lazy="joined")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 ENV_PREFIX = "STRENGTHWISE_"
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the project: engine/core/ is two below
 
 
 class SettingsError(ValueError):
@@ -60,6 +60,12 @@ class Settings:
     def instance_path(self) -> Path:
         return self.root / "instance"
 
+    def file_path(self, key: str) -> Path:
+        """A setting naming a file or folder of this installation: absolute, or relative to
+        config.toml's folder (created or not)."""
+        path = Path(self[key])
+        return path if path.is_absolute() else self.root / path
+
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None,
                   overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -84,7 +90,7 @@ def resolve_database_url(url: str, root: Path) -> str:
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
         target = (root / url[len(prefix):]).resolve()
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private when we make it
         return prefix + str(target)
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
@@ -112,6 +118,8 @@ def _coerce(key: str, raw: str, default: Any) -> Any:
             return int(raw)
         if isinstance(default, float):
             return float(raw)
+        if isinstance(default, list):
+            return [item.strip() for item in raw.split(",") if item.strip()]
     except ValueError:
         raise SettingsError(
             f"{ENV_PREFIX}{key.replace('.', '_').upper()}={raw!r} is not a valid "

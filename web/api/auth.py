@@ -1,24 +1,21 @@
-"""Bearer tokens: random, shown once, stored as SHA-256."""
+"""Bearer tokens: random, shown once, stored as SHA-256; revoked by rotation or deactivation,
+expired after security.token_days."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from engine.core.access import Actor
-from engine.core.models import ApiToken, User
-from engine.core.users import hash_token
+from engine.core.models import User
+from engine.core.users import token_user
 
 from ..extensions import db
+from ..runtime import engine
 
 
 def authenticate(header: str) -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    digest = hash_token(token.strip())
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-    if row is None or not row.user.active:
-        return None
-    return row.user
+    return token_user(db.session, token.strip(), engine().now(),
+                      engine().settings["security.token_days"])
 
 
 def current_actor() -> Actor:

@@ -17,15 +17,18 @@ NAV = {
                 ("governance.index", "Governance"), ("quality.index", "Quality audit")],
     "auditor": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
                 ("practice.index", "Supervision"), ("governance.index", "Governance"),
-                ("quality.index", "Quality audit")],
+                ("quality.index", "Quality audit"), ("chain.index", "Audit chain")],
     "admin": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
-              ("governance.index", "Governance"), ("quality.index", "Quality audit")],
+              ("governance.index", "Governance"), ("quality.index", "Quality audit"),
+              ("accounts.users", "Users"), ("chain.index", "Audit chain")],
 }
 
 
 def register_pages(app: Flask) -> None:
+    from .accounts import account_pages
     from .approvals import approvals
     from .audit import audit
+    from .chain import chain
     from .evidence import evidence
     from .governance import governance
     from .inbox import inbox
@@ -33,7 +36,8 @@ def register_pages(app: Flask) -> None:
     from .practice import practice
     from .quality import quality
 
-    for blueprint in (inbox, plans, evidence, approvals, audit, governance, practice, quality):
+    for blueprint in (inbox, plans, evidence, approvals, audit, governance, practice, quality,
+                      account_pages, chain):
         app.register_blueprint(blueprint)
 
     @app.context_processor
