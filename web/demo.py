@@ -25,10 +25,10 @@ from engine.care.plans import acknowledge, create_person, create_plan, update_dr
 from engine.care.records import write_record
 from engine.care.supervision import schedule
 from engine.core.access import ROLES
+from engine.core.accounts import CLI, create_account, rotate_token
 from engine.core.errors import Blocked
 from engine.core.models import Service, Task, User
 from engine.core.uow import unit_of_work
-from engine.core.accounts import CLI, create_account, rotate_token
 from engine.core.users import ensure_service, new_password
 
 from .api.schemas import PlanContentSchema

@@ -224,7 +224,8 @@ def _at_text(value) -> str:
     return _encode(value)
 
 
-def _raw_rows_in_order(session: Session, batch: int, after_seq: int = 0) -> Generator[tuple, None, None]:
+def _raw_rows_in_order(session: Session, batch: int,
+                       after_seq: int = 0) -> Generator[tuple, None, None]:
     connection = session.connection()
     placeholder = "?" if connection.dialect.name == "sqlite" else "%s"
     sql = (f"SELECT {', '.join(_COLUMNS)} FROM audit_events WHERE seq > {placeholder} "
