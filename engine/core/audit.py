@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generator, Iterator
+from typing import Any, Generator
 
 import orjson
 from sqlalchemy import Table, bindparam, insert, select, update

@@ -89,7 +89,7 @@ def test_claiming_and_releasing_a_task_is_on_its_subjects_trail(api):
         ["task 'Approve the plan for Margaret Ellis' claimed by max"]]
 
 
-def test_writing_staff_practice_records_is_on_their_trails(api, evidenced_plan):
+def test_writing_staff_practice_records_is_on_their_trails(api, evidenced_plan):  # noqa: F811
     from tests.integration.test_competency import TRAINING
     from tests.integration.test_supervision import record, schedule
     supervision = schedule(api)

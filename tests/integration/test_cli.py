@@ -20,7 +20,8 @@ def test_init_on_a_database_in_use_keeps_its_data(database_url, api):
     result = run_cli("init", database_url=database_url)
     assert result.returncode == 0, result.stderr
     assert api.as_("sam").get(f"/plans/{plan['id']}").json["state"] == "approved"
-    assert len(api.as_("sam").get(f"/plans/{plan['id']}/audit?action=transition").json["events"]) == 1
+    steps = api.as_("sam").get(f"/plans/{plan['id']}/audit?action=transition").json["events"]
+    assert len(steps) == 1
 
 
 def test_user_add_prints_a_working_token_last_and_uses_a_piped_password(database_url, app):

@@ -195,7 +195,8 @@ def test_a_manager_approves_through_the_page_and_the_plan_moves_on(app, users, a
     assert "Approve: done — the plan is now approved." in shown
     assert "The plan staff follow: version 1" in shown and "Prepares her own breakfast" in shown
     assert api.as_("mia").get(f"/plans/{plan['id']}").json["state"] == "approved"
-    [event] = [e for e in api.as_("mia").get(f"/plans/{plan['id']}/audit?action=transition").json["events"]
+    steps = api.as_("mia").get(f"/plans/{plan['id']}/audit?action=transition").json["events"]
+    [event] = [e for e in steps
                if e["transition"] == "approve"]
     assert (event["actor"], event["outcome"], event["comment"]) == ("mia", "advanced", None)
 

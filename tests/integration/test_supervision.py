@@ -152,7 +152,8 @@ def test_signing_off_plans_the_next_supervision_which_a_timer_schedules(api, app
     with app.app_context():
         task = db.session.query(Task).filter_by(kind="hold_supervision", status="open").one()
         assert task.due.isoformat() == "2027-01-12" and task.assignee.username == "mia"
-    trail = api.as_("ada").get(f"/supervisions/{supervision['id']}/audit?action=transition").json["events"]
+    trail = api.as_("ada").get(f"/supervisions/{supervision['id']}/audit"
+                               "?action=transition").json["events"]
     assert [(e["actor"], e["transition"], e["outcome"]) for e in trail] == [
         ("mia", "record", "advanced"), ("mia", "sign_off", "advanced"),
         ("system", "schedule_next", "advanced")]
