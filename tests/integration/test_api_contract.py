@@ -186,3 +186,25 @@ def test_the_developer_page_says_how_to_reach_the_api(app):
     assert page.status_code == 200
     assert "Authorization: Bearer" in page.get_data(as_text=True)
     assert "/api/v1/openapi.json" in page.get_data(as_text=True)
+
+
+def test_openapi_describes_every_answer_404s_and_parameters(api):
+    document = api.get("/openapi.json").json
+    operations = [(path, method, operation) for path, methods in document["paths"].items()
+                  for method, operation in methods.items()]
+    assert len(operations) >= 40
+    for path, method, operation in operations:
+        success = next(status for status in operation["responses"] if status.startswith("2"))
+        schema = operation["responses"][success]["content"]["application/json"]["schema"]
+        assert schema.get("$ref", "").startswith("#/components/schemas/"), (path, method)
+        if "{" in path:
+            assert "404" in operation["responses"], (path, method)
+    governance = document["paths"]["/reports/governance"]["get"]
+    [service] = [p for p in governance["parameters"] if p["name"] == "service"]
+    assert service["required"] and service["schema"]["minLength"] == 1
+    audit = {p["name"] for p in document["paths"]["/plans/{id}/audit"]["get"]["parameters"]}
+    assert {"action", "outcome", "transition", "actor", "id"} <= audit
+    person = document["components"]["schemas"]["Person"]["properties"]["name"]
+    assert person["minLength"] == 1  # a blank name is refused, and the document says so
+    plan = document["components"]["schemas"]["PlanDocument"]
+    assert {"id", "state", "version", "person_id"} <= set(plan["required"])

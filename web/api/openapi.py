@@ -1,11 +1,14 @@
 """GET /api/v1/openapi.json: the OpenAPI 3 document, built from the request schemas."""
 from __future__ import annotations
 
+from typing import Any
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
+from marshmallow import Schema
 
-from . import api
+from . import api, responses
 from .schemas import (
     AssessmentSchema,
     CompetencyCreateSchema,
@@ -23,7 +26,80 @@ from .schemas import (
 )
 
 ERROR = {"$ref": "#/components/schemas/Error"}
-OBJECT = {"type": "object"}
+
+# (path, method) → the schema of the success answer (web/api/responses.py).
+ANSWERS: dict[tuple[str, str], type[Schema]] = {
+    ("/me", "get"): responses.MeSchema,
+    ("/people", "get"): responses.PeopleSchema, ("/people", "post"): responses.PersonDocumentSchema,
+    ("/people/{id}", "get"): responses.PersonDocumentSchema,
+    ("/people/{id}/access-log", "get"): responses.AccessLogSchema,
+    ("/plans", "get"): responses.PlansSchema, ("/plans", "post"): responses.PlanDocumentSchema,
+    ("/plans/{id}", "get"): responses.PlanDocumentSchema,
+    ("/plans/{id}", "put"): responses.PlanDocumentSchema,
+    ("/plans/{id}/versions", "get"): responses.VersionsSchema,
+    ("/plans/{id}/versions/{number}", "get"): responses.VersionSchema,
+    ("/plans/{id}/versions/{number}/changes", "get"): responses.VersionChangesSchema,
+    ("/plans/{id}/transitions", "get"): responses.TransitionsSchema,
+    ("/plans/{id}/transitions/{name}", "post"): responses.fired("plan"),
+    ("/plans/{id}/audit", "get"): responses.EventsSchema,
+    ("/plans/{id}/records", "get"): responses.RecordsSchema,
+    ("/plans/{id}/records", "post"): responses.RecordSchema,
+    ("/plans/{id}/reviews", "get"): responses.ReviewsSchema,
+    ("/plans/{id}/reviews", "post"): responses.ReviewDocumentSchema,
+    ("/plans/{id}/acknowledgements", "get"): responses.AcknowledgementsSchema,
+    ("/plans/{id}/acknowledgements", "post"): responses.AcknowledgementSchema,
+    ("/tasks", "get"): responses.TasksSchema,
+    ("/tasks/{id}/claim", "post"): responses.TaskSchema,
+    ("/tasks/{id}/release", "post"): responses.TaskSchema,
+    ("/supervisions", "get"): responses.SupervisionsSchema,
+    ("/supervisions", "post"): responses.SupervisionSchema,
+    ("/supervisions/{id}", "get"): responses.SupervisionSchema,
+    ("/supervisions/{id}/record", "put"): responses.SupervisionSchema,
+    ("/supervisions/{id}/transitions", "get"): responses.TransitionsSchema,
+    ("/supervisions/{id}/transitions/{name}", "post"): responses.fired("supervision"),
+    ("/supervisions/{id}/audit", "get"): responses.EventsSchema,
+    ("/competencies", "get"): responses.CompetenciesSchema,
+    ("/competencies", "post"): responses.CompetencySchema,
+    ("/competencies/{id}", "get"): responses.CompetencySchema,
+    ("/competencies/{id}/training", "put"): responses.CompetencySchema,
+    ("/competencies/{id}/assessment", "put"): responses.CompetencySchema,
+    ("/competencies/{id}/observations", "post"): responses.ObservationDocumentSchema,
+    ("/competencies/{id}/transitions", "get"): responses.TransitionsSchema,
+    ("/competencies/{id}/transitions/{name}", "post"): responses.fired("competency"),
+    ("/competencies/{id}/audit", "get"): responses.EventsSchema,
+    ("/reports/governance", "get"): responses.GovernanceSchema,
+}
+
+
+def _query(name: str, description: str, kind: str = "string", required: bool = False,
+           **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": {"type": kind, **schema}}
+
+
+AUDIT_FILTERS = [
+    _query("action", "transition, or a change: draft_saved, acknowledged, record_added, …",
+           maxLength=40),
+    _query("outcome", "advanced, blocked, denied or recorded",
+           enum=["advanced", "blocked", "denied", "recorded"]),
+    _query("transition", "a transition's name"), _query("actor", "a username")]
+# (path, method) → the query parameters it reads.
+QUERIES: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("/plans", "get"): [_query("state", "only plans in this state"),
+                        _query("person_id", "only this person's plans", "integer")],
+    ("/plans/{id}/records", "get"): [_query("outcome_id", "only this outcome's records")],
+    ("/plans/{id}/versions/{number}/changes", "get"): [
+        _query("against", "the version to compare with (default the one before)",
+               "integer", minimum=1)],
+    ("/tasks", "get"): [
+        _query("status", "one status", enum=["open", "claimed", "done", "cancelled"]),
+        _query("scope", "mine, or the service's unclaimed pool", enum=["mine", "service"]),
+        _query("limit", "at most this many tasks", "integer", minimum=1, maximum=1000)],
+    ("/reports/governance", "get"): [_query("service", "the service's name", required=True,
+                                             minLength=1)],
+    **{(f"/{kind}/{{id}}/audit", "get"): AUDIT_FILTERS
+       for kind in ("plans", "supervisions", "competencies")},
+}
 
 # path → method → (summary, request schema or None, {status: description})
 ENDPOINTS = {
@@ -146,27 +222,37 @@ def build_spec() -> dict:
                          ("Training", TrainingSchema), ("Assessment", AssessmentSchema),
                          ("Observation", ObservationSchema)):
         spec.components.schema(name, schema=schema)
-    spec.components.schema("Error", {"type": "object", "required": ["error", "message"],
-                                     "properties": {
-        "error": {"type": "string", "enum": ["unauthorized", "not_found", "forbidden", "invalid",
-                                             "conflict", "blocked", "too_large",
-                                             "method_not_allowed"]},
-        "message": {"type": "string"}, "details": {}}})
+    spec.components.schema("Error", schema=responses.ErrorSchema)
+    answers = {}
+    for schema in dict.fromkeys(ANSWERS.values()):
+        name = schema.__name__.removesuffix("Schema")
+        if name not in spec.components.schemas:  # a nested schema is registered on first use
+            spec.components.schema(name, schema=schema)
+        answers[schema] = {"$ref": f"#/components/schemas/{name}"}
     for path, methods in ENDPOINTS.items():
         operations = {}
-        for method, (summary, body, responses) in methods.items():
+        for method, (summary, body, statuses) in methods.items():
+            success = answers[ANSWERS[(path, method)]]
+            statuses = dict(statuses)
+            if body or QUERIES.get((path, method)) or "{" in path:
+                statuses.setdefault(422, "invalid input: details name each field")
+            if method in ("post", "put"):
+                statuses.setdefault(403, "your role may not do this")
             operation = {"summary": summary, "security": [{"bearer": []}], "responses": {
                 str(status): {"description": text, "content": {"application/json": {
-                    "schema": ERROR if status >= 400 else OBJECT}}}
-                for status, text in {**responses, 401: "no valid token"}.items()}}
+                    "schema": ERROR if status >= 400 else success}}}
+                for status, text in {**statuses, 401: "no valid token",
+                                     413: "the body is too large"}.items()}}
             params = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+            operation["parameters"] = list(QUERIES.get((path, method), []))
             if params:  # a record that is absent, or outside your scope, is not found
                 operation["responses"].setdefault("404", {
                     "description": "not found (or outside your scope: the same answer)",
                     "content": {"application/json": {"schema": ERROR}}})
-                operation["parameters"] = [
+                operation["parameters"] += [
                     {"name": p, "in": "path", "required": True,
-                     "schema": {"type": "string" if p == "name" else "integer"}} for p in params]
+                     "schema": {"type": "string"} if p == "name" else
+                     {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}} for p in params]
             if body:
                 operation["requestBody"] = {"required": True, "content": {"application/json": {
                     "schema": {"$ref": f"#/components/schemas/{body}"}}}}

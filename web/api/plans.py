@@ -33,8 +33,11 @@ def list_plans():
              .where(Service.name.in_(actor.services)).order_by(Plan.id))
     if request.args.get("state"):
         query = query.where(Plan._state == request.args["state"])
-    if request.args.get("person_id", "").isdigit():
-        query = query.where(Plan.person_id == int(request.args["person_id"]))
+    person_id = request.args.get("person_id")
+    if person_id is not None:
+        if not (person_id.isascii() and person_id.isdigit() and int(person_id) < 2**31):
+            raise Invalid("person_id must be a person's id", {"person_id": ["a person's id"]})
+        query = query.where(Plan.person_id == int(person_id))
     return {"plans": [plan_document(db.session, plan) for plan in db.session.scalars(query)]}
 
 
@@ -72,7 +75,7 @@ def version_changes(plan_id: int, number: int):
     (`?against=m`, default n - 1)."""
     plan = plans.get_plan(db.session, current_actor(), plan_id)
     against = request.args.get("against")
-    if against is not None and not (against.isdigit() and len(against) <= 18):
+    if against is not None and not (against.isascii() and against.isdigit() and len(against) <= 9):
         raise Invalid("against must be a version number", {"against": ["a version number"]})
     changes = plans.compare_versions(db.session, plan, number,
                                      int(against) if against is not None else None)

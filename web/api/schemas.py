@@ -27,6 +27,12 @@ def ident() -> fields.Str:
         r"^[A-Za-z0-9_.-]{1,40}$", error="must be 1–40 letters, digits, '.', '_' or '-'"))
 
 
+def record_id_range() -> validate.Range:
+    """Ids and version numbers as the database holds them (INTEGER columns)."""
+    return validate.Range(min=0, max=2**31 - 1, error="must be a whole number from 0 to "
+                                                      "2147483647")
+
+
 def hours() -> fields.Float:
     return fields.Float(allow_none=True, load_default=None,
                         validate=validate.Range(min=0, max=168,
@@ -112,11 +118,11 @@ class PlanContentSchema(Schema):
 
 
 class PlanUpdateSchema(PlanContentSchema):
-    version = fields.Int(required=True, strict=True)
+    version = fields.Int(required=True, strict=True, validate=record_id_range())
 
 
 class PlanCreateSchema(PlanContentSchema):
-    person_id = fields.Int(required=True, strict=True)
+    person_id = fields.Int(required=True, strict=True, validate=record_id_range())
 
 
 class PersonSchema(Schema):
@@ -125,7 +131,7 @@ class PersonSchema(Schema):
 
 
 class TransitionRequestSchema(Schema):
-    version = fields.Int(required=True, strict=True)
+    version = fields.Int(required=True, strict=True, validate=record_id_range())
     comment = text(2000)
     reason = text(2000)
 
@@ -224,7 +230,7 @@ class ReviewSchema(Schema):
 
 
 class OutcomeLinkSchema(Schema):
-    plan_id = fields.Int(required=True, strict=True)
+    plan_id = fields.Int(required=True, strict=True, validate=record_id_range())
     outcome_id = fields.Str(required=True, validate=validate.Length(min=1, max=40))
 
 

@@ -41,7 +41,7 @@ def inbox():
     if scope and scope not in SCOPES:
         errors["scope"] = [f"must be one of {', '.join(SCOPES)}"]
     limit = request.args.get("limit", str(tasks.INBOX_LIMIT))
-    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= 1000:
         errors["limit"] = ["must be a whole number from 1 to 1000"]
     if errors:
         raise Invalid("invalid filter", errors)

@@ -143,7 +143,7 @@ def _manager() -> Actor:
 def _version(plan: Plan) -> int:
     """The version the manager saw on the queue page; the plan's own if the form sent none."""
     sent = request.form.get("version", "")
-    return int(sent) if sent.isdigit() else plan.lock_version
+    return int(sent) if sent.isascii() and sent.isdigit() else plan.lock_version
 
 
 def _stale(person: str) -> str:

@@ -162,7 +162,7 @@ def _record_input(values: dict[str, str]) -> dict[str, Any]:
     """The form's values as DailyRecordSchema loads them; blank required fields are missing."""
     data: dict[str, Any] = {name: value for name, value in values.items() if value}
     data["note"] = values.get("note") or None
-    if data.get("prompts", "").isdigit():
+    if data.get("prompts", "").isascii() and data.get("prompts", "").isdigit():
         data["prompts"] = int(data["prompts"])
     return DailyRecordSchema().load(data)
 

@@ -28,7 +28,7 @@ def fire_from_form(kind: str, ident: int, name: str, *, back: str,
 
     def inputs() -> dict[str, Any]:
         given = request.form.get("version", "")
-        if version is None and not given.isdigit():
+        if version is None and not (given.isascii() and given.isdigit()):
             raise Invalid("the form was incomplete: reload the page and try again",
                           {"version": ["missing"]})
         return {"version": version if version is not None else int(given),

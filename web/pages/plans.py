@@ -209,7 +209,8 @@ def version_changes(plan_id: int, number: int):
     """What changed in version n since version m, in words, with the text before and after."""
     plan = plan_ops.get_plan(db.session, page_actor(), plan_id)
     against = request.args.get("against", "")
-    base = int(against) if against.isdigit() and len(against) <= 18 else number - 1
+    base = int(against) if against.isascii() and against.isdigit() and len(against) <= 9 \
+        else number - 1
     rows = plan_ops.compare_versions(db.session, plan, number, base)
     labels = {**plan_changes.labels_of(plan_ops.version_of(db.session, plan, number).content)}
     if base >= 1:
@@ -298,7 +299,7 @@ def edit(plan_id: int):
         content = PlanContentSchema().load(payload(form))
     except ValidationError as error:
         return _editor(plan, form, version, error.messages), 422
-    if not version.isdigit():
+    if not (version.isascii() and version.isdigit()):
         abort(400, "The form was incomplete. Reload the editor and try again.")
     try:
         plan_ops.update_draft(db.session, actor, plan.id, content, int(version), engine().now())

@@ -189,7 +189,8 @@ def _supervision_form(form) -> dict:
     return {
         **{key: form.get(key, "") for key in ("observed_strength", "support_provided",
                                               "independence_opportunity", "next_step")},
-        "outcome_link": {"plan_id": int(plan_id) if plan_id.isdigit() else plan_id,
+        "outcome_link": {"plan_id": int(plan_id) if plan_id.isascii() and plan_id.isdigit()
+                         else plan_id,
                          "outcome_id": form.get("outcome_id", "")},
         "prompts": {key: form.get(f"prompts-{key}", "") for key in PROMPTS},
     }
