@@ -13,7 +13,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -80,6 +82,13 @@ def live_server(tmp_path):
     """A fresh SQLite database with the cast, served by waitress on a free port."""
     url = f"sqlite:///{tmp_path / 'browser.db'}"
     _prepare_database(url)
+    with serving(url) as base:
+        yield base
+
+
+@contextmanager
+def serving(url: str, ready_path: str = "/login") -> Iterator[str]:
+    """`strengthwise serve` on `url` at a free port, until the block ends: its base URL."""
     port = _free_port()
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "strengthwise"), "serve", "--port", str(port)],
@@ -90,16 +99,18 @@ def live_server(tmp_path):
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(base + "/login", timeout=1)
+            urllib.request.urlopen(base + ready_path, timeout=1)
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 pytest.fail(f"serve did not start: {process.stdout.read()}")
             time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -3,13 +3,6 @@ for every operation and holds each answer to the document — no 5xx, every stat
 every body of the declared shape — with a bounded number of examples per operation."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -21,7 +14,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from .conftest import ROOT, _free_port  # noqa: E402
+from .conftest import serving  # noqa: E402
 
 EXAMPLES = 12  # per operation: enough to reach 200, 404 and 422 answers, quick to run
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -64,28 +57,10 @@ def api_schema(tmp_path_factory, chromium_path):  # noqa: ARG001 (an e2e test: s
     directory = tmp_path_factory.mktemp("conformance")
     url = f"sqlite:///{directory / 'api.db'}"
     token = _seeded(url)
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "strengthwise"), "serve", "--port", str(port)],
-        cwd=ROOT, env={**os.environ, "STRENGTHWISE_DATABASE_URL": url,
-                       "STRENGTHWISE_SCHEDULER_EMBEDDED": "false"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/v1/openapi.json", timeout=1)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"serve did not start: {process.stdout.read()}")
-            time.sleep(0.2)
-    loaded = schemathesis.openapi.from_url(base + "/api/v1/openapi.json")
-    loaded.token = token  # type: ignore[attr-defined]
-    yield loaded
-    process.terminate()
-    process.wait(timeout=10)
+    with serving(url, "/api/v1/openapi.json") as base:
+        loaded = schemathesis.openapi.from_url(base + "/api/v1/openapi.json")
+        loaded.token = token  # type: ignore[attr-defined]
+        yield loaded
 
 
 def test_every_answer_is_what_openapi_json_says(api_schema):
