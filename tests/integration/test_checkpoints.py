@@ -20,7 +20,7 @@ def keys(tmp_path):
 
 @pytest.fixture
 def trail(api):
-    """Five events on one plan."""
+    """Six events on one plan (the draft saved among its five steps)."""
     plan = api.as_("sam").new_plan()
     api.as_("max").fire(plan["id"], "approve")
     api.as_("sam").edit(plan["id"], **plan_content())
@@ -82,25 +82,25 @@ def test_a_checkpoint_is_signed_and_verifies_while_the_chain_extends_it(database
                                                                         tmp_path, trail, api):
     path = checkpoint(database_url, keys, tmp_path)
     document = json.loads(path.read_text())
-    assert document["checkpoint"]["seq"] == 5 and len(document["checkpoint"]["hash"]) == 64
+    assert document["checkpoint"]["seq"] == 6 and len(document["checkpoint"]["hash"]) == 64
     assert document["checkpoint"]["at"].endswith("Z") and document["signature"]
     api.as_("max").fire(trail, "activate")
     api.as_("max").fire(trail, "activate")
     result = verify_from(database_url, keys, path)
     assert result.returncode == 0, result.stderr
-    assert "Audit chain intact: 2 events verified after the checkpoint of event 5" in result.stdout
+    assert "Audit chain intact: 2 events verified after the checkpoint of event 6" in result.stdout
 
 
 def test_deleting_the_tail_and_moving_the_head_back_is_caught(database_url, keys, tmp_path,
                                                              trail):
     path = checkpoint(database_url, keys, tmp_path)
-    (rows,) = sql(database_url, "SELECT hash FROM audit_events WHERE seq = 4")
-    sql(database_url, "DELETE FROM audit_events WHERE seq > 4",
-        "UPDATE audit_head SET seq = 4, hash = :hash", params={"hash": rows[0][0]})
+    (rows,) = sql(database_url, "SELECT hash FROM audit_events WHERE seq = 5")
+    sql(database_url, "DELETE FROM audit_events WHERE seq > 5",
+        "UPDATE audit_head SET seq = 5, hash = :hash", params={"hash": rows[0][0]})
     assert run_cli("audit", "verify", database_url=database_url).returncode == 0  # fooled
     result = verify_from(database_url, keys, path)
     assert result.returncode == 1
-    assert "BROKEN at event 5: event 5, the head signed at" in result.stderr
+    assert "BROKEN at event 6: event 6, the head signed at" in result.stderr
     assert "events were deleted from the end and the head moved back" in result.stderr
 
 
@@ -110,28 +110,28 @@ def test_a_history_rewritten_with_recomputed_hashes_is_caught(database_url, keys
 
     def soften(content):
         content["comment"] = "Rubber-stamped"
-    rewrite_from(database_url, 3, soften)
+    rewrite_from(database_url, 4, soften)
     full = run_cli("audit", "verify", database_url=database_url)
-    assert full.returncode == 0 and "intact: 5 events" in full.stdout  # fooled
+    assert full.returncode == 0 and "intact: 6 events" in full.stdout  # fooled
     result = verify_from(database_url, keys, path)
     assert result.returncode == 1
-    assert ("BROKEN at event 5: event 5 no longer has the hash signed at "
+    assert ("BROKEN at event 6: event 6 no longer has the hash signed at "
             in result.stderr and "the history up to it was rewritten" in result.stderr)
 
 
 def test_an_edit_after_the_checkpoint_is_named(database_url, keys, tmp_path, trail, api):
     path = checkpoint(database_url, keys, tmp_path)
     api.as_("max").fire(trail, "activate")
-    sql(database_url, "UPDATE audit_events SET actor = 'mia' WHERE seq = 6")
+    sql(database_url, "UPDATE audit_events SET actor = 'mia' WHERE seq = 7")
     result = verify_from(database_url, keys, path)
-    assert result.returncode == 1 and "BROKEN at event 6: event 6 was edited" in result.stderr
+    assert result.returncode == 1 and "BROKEN at event 7: event 7 was edited" in result.stderr
 
 
 def test_a_checkpoint_with_an_altered_head_or_another_key_is_refused(database_url, keys,
                                                                     tmp_path, trail):
     path = checkpoint(database_url, keys, tmp_path)
     document = json.loads(path.read_text())
-    document["checkpoint"]["seq"] = 4
+    document["checkpoint"]["seq"] = 5
     forged = tmp_path / "forged.json"
     forged.write_text(json.dumps(document))
     result = verify_from(database_url, keys, forged)
@@ -163,7 +163,7 @@ def test_checkpoint_without_out_writes_into_the_checkpoint_dir(database_url, key
     result = cli(database_url, keys, "audit", "checkpoint")
     assert result.returncode == 0, result.stderr
     written = list(os.scandir(keys["STRENGTHWISE_AUDIT_CHECKPOINT_DIR"]))
-    assert len(written) == 1 and written[0].name.startswith("checkpoint-0000000005-")
+    assert len(written) == 1 and written[0].name.startswith("checkpoint-0000000006-")
 
 
 def test_the_scheduler_writes_a_checkpoint_daily_into_the_checkpoint_dir(make_app, users,
