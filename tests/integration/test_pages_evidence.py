@@ -47,8 +47,13 @@ def review_form(**fields) -> dict:
     """The review form filled in as review_record() describes it."""
     review = review_record()
     form = {name: review[name] for name in ("improved", "less_support", "new_strengths",
-                                            "reduce_safely", "matters_most", "person_involved",
+                                            "reduce_safely", "matters_most",
                                             "decision", "next_review_date")}
+    involvement = review["involvement"]
+    form.update(took_part="yes" if involvement["took_part"] else "no", how=involvement["how"],
+                views=involvement["views"])
+    if involvement["family_present"]:
+        form["family_present"] = "yes"
     for rating in review["outcome_ratings"]:
         form[f"rating-{rating['outcome_id']}"] = rating["rating"]
         form[f"evidence-{rating['outcome_id']}"] = rating["evidence"]
@@ -250,12 +255,13 @@ def test_a_proposed_reduction_saves_the_new_hours_for_each_action(api, app, cloc
         decision="reduce_support", proposed_hours_per_week="8",
         **{"hours-a1": "5", "hours-a2": "3"}, reduced_outcome_ids=["o1"],
         monitoring="Spills and any missed breakfast",
-        reinstate_when="Two missed breakfasts in a week", person_agrees="yes"))
+        reinstate_when="Two missed breakfasts in a week", agreement="agrees"))
     review = saved_review(app, plan["id"])
     assert review["proposed_hours_per_week"] == 8
     assert review["proposed_actions"] == [{"id": "a1", "hours_per_week": 5},
                                           {"id": "a2", "hours_per_week": 3}]
-    assert review["reduced_outcome_ids"] == ["o1"] and review["person_agrees"] is True
+    assert review["reduced_outcome_ids"] == ["o1"]
+    assert review["agreement"] == {"decision": "agrees", "best_interests_record": None}
     page = Browser(app, "mia").get(f"/plans/{plan['id']}/review")
     card = re.search(r"<h3>Reduce support.*?</form>", page.html, re.S).group(0)
     assert "10 of 10 rules met" in card and "disabled" not in card

@@ -35,6 +35,7 @@ def plan_document(session: Session, plan: Plan) -> dict[str, Any]:
         "editors": plans.editors_of(session, plan) if plan.draft is not None else [],
         "review_due_on": _date(plans.next_review_on(session, plan))
         if plan.current_version else None,
+        "interim_support": plan.interim_support,
         "created_at": iso(plan.created_at), "updated_at": iso(plan.updated_at),
         **plans.content_of(plan, session),
     }

@@ -14,6 +14,7 @@ from .schemas import (
     AssessmentSchema,
     CompetencyCreateSchema,
     ObservationSchema,
+    ReflectionsSchema,
     SupervisionCreateSchema,
     SupervisionRecordSchema,
     TrainingSchema,
@@ -31,7 +32,7 @@ def supervision_document(supervision: Supervision) -> dict:
             "period_start": supervision.period_start.isoformat(),
             "next_due_on": supervision.next_due_on.isoformat()
             if supervision.next_due_on else None,
-            "record": supervision.record,
+            "record": supervision.record, "reflections": supervision.reflections,
             "recorded_by": supervision.recorded_by.username if supervision.recorded_by else None,
             "recorded_at": iso(supervision.recorded_at),
             "created_at": iso(supervision.created_at), "updated_at": iso(supervision.updated_at)}
@@ -89,6 +90,15 @@ def write_supervision_record(supervision_id: int):
     body = load_body(SupervisionRecordSchema())
     return supervision_document(supervisions.write_record(db.session, actor, supervision_id,
                                                           body, engine().now()))
+
+
+@api.put("/supervisions/<int:supervision_id>/reflections")
+def write_supervision_reflections(supervision_id: int):
+    actor = current_actor()
+    supervisions.get(db.session, actor, supervision_id)
+    body = load_body(ReflectionsSchema())
+    return supervision_document(supervisions.write_reflections(
+        db.session, actor, supervision_id, body["reflections"], engine().now()))
 
 
 # --- competencies ------------------------------------------------------------------------
