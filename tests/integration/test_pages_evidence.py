@@ -202,7 +202,7 @@ def test_the_review_form_asks_the_strengths_questions_before_risks_and_decision(
              "What new strengths have staff or family noticed?",
              "What support could be adapted or reduced safely?",
              "What outcome matters most to the person now?",
-             "involved in this review", "3. Progress on each outcome",
+             "take part in this review?", "3. Progress on each outcome",
              "4. Risks and restrictions", "5. Decision", "6. If you propose reducing support"]
     positions = [page.html.index(text) for text in order]
     assert positions == sorted(positions)
