@@ -59,10 +59,7 @@ def write_record(session: Session, actor: Actor, supervision_id: int, record: di
         if supervision.state == "signed_off":
             raise Invalid("signed-off supervisions cannot change",
                           {"state": ["the supervision is signed off"]})
-        require(actor, "write_record")
-        if actor.user_id == supervision.supervisee_id:
-            raise Forbidden("a supervisee may not record their own supervision: the supervisor "
-                            "writes it; add your reflections instead")
+        require_recorder(actor, supervision)
         _check_link(session, actor, supervision, record)
         rewritten = supervision.record is not None
         supervision.record, supervision.recorded_by_id = record, actor.user_id
@@ -72,6 +69,14 @@ def write_record(session: Session, actor: Actor, supervision_id: int, record: di
             changes=[f"supervision record {'rewritten' if rewritten else 'written'} by "
                      f"{actor.username}"])
     return supervision
+
+
+def require_recorder(actor: Actor, supervision: Supervision) -> None:
+    """The supervisor (any member of staff or manager but the supervisee) writes the record."""
+    require(actor, "write_record")
+    if actor.user_id == supervision.supervisee_id:
+        raise Forbidden("a supervisee may not record their own supervision: the supervisor "
+                        "writes it; add your reflections instead")
 
 
 def write_reflections(session: Session, actor: Actor, supervision_id: int, text: str,
