@@ -584,6 +584,9 @@ class ServiceData:
                         "reduce_safely": "Morning visits could drop to four a week",
                         "matters_most": "Going to the lunch club on her own",
                         "person_involved": "Chaired her review at home",
+                        "involvement": {"took_part": True, "how": "in_person",
+                                        "views": "I want to go to the lunch club on my own.",
+                                        "advocate_present": False, "family_present": True},
                         "outcome_ratings": ratings, "risks_reviewed": ["r1", "r2"],
                         "decision": "continue", "next_review_date": "2027-06-01"}})
 

@@ -200,7 +200,9 @@ def review_record(**fields) -> dict:
         "new_strengths": "Jo says she now plans the shopping list herself",
         "reduce_safely": "Morning visits could drop to four a week",
         "matters_most": "Going to the lunch club on her own",
-        "person_involved": "Margaret chaired her review at home with Jo",
+        "involvement": {"took_part": True, "how": "in_person",
+                        "views": "I want to go to the lunch club on my own.",
+                        "advocate_present": False, "family_present": True},
         "outcome_ratings": [
             {"outcome_id": "o1", "rating": "progressing", "evidence": "prompts fell 4 → 1"},
             {"outcome_id": "o2", "rating": "achieved", "evidence": "five meal plans in a row"}],
@@ -210,6 +212,9 @@ def review_record(**fields) -> dict:
     }
     review.update(fields)
     return review
+
+
+AGREES = {"decision": "agrees", "best_interests_record": None}
 
 
 def seed_active_plans(app, count: int, service: str = "riverside") -> list[int]:

@@ -56,6 +56,8 @@ class ReportPolicy:
     in_training: tuple[str, ...]          # competency states before sign-off
     competent: tuple[str, ...]
     refresher_due: tuple[str, ...]
+    # A plan here with an approved version is being revised: that version stays in force.
+    in_revision: tuple[str, ...] = ()
     review_grace_days: int = 14           # config review.review_task_due_days
     timezone: str = "Europe/London"       # config timezone: dates are the service's dates
     recording_window_days: int = 90
@@ -72,6 +74,7 @@ class ReportPolicy:
                    completing=plans.transitions_tagged("completes_review"),
                    awaiting_review=plans.states_tagged("awaiting_review"),
                    under_review=plans.states_tagged("under_review"),
+                   in_revision=plans.states_tagged("in_revision"),
                    finished=plans.final_states,
                    awaiting_session=supervision.states_tagged("awaiting_session"),
                    in_training=competency.states_tagged("in_training"),
@@ -127,6 +130,7 @@ def governance_report(session: Session, service_name: str, today: date,
         "plans_by_state": plans_by_state(session, service.id, policy.states),
         "review_timeliness": review_timeliness(session, service.id, today, policy),
         "overdue_reviews": overdue_reviews(session, service.id, today, policy),
+        "interim_support": interim_support(session, service.id),
         "tasks": task_figures(session, service.id, today),
         "blocking_rules": blocking_rules(session, service.name, policy.top_rules),
         "recording_quality": recording_quality(session, service.id, today,
@@ -151,12 +155,11 @@ def review_timeliness(session: Session, service_id: int, today: date,
     """Reviews completed in the last 12 months, on time or late.
 
     A review is one review cycle (one stay in review_due) closed by complete_review,
-    reduce_support or revise within the 12 months up to `today`. It fell due on the scheduled
-    review date in force when it opened, or on the day it opened if it was started before that
-    date (an unplanned review). It is on time if it closed no later than
-    `review_grace_days` (config review.review_task_due_days) after it fell due: the due date
-    of its "complete the review" task when the review opened on its date. Otherwise it is
-    late, by the days past that deadline. All dates are the service's local dates.
+    reduce_support or revise within the 12 months up to `today`. It fell due on the plan's
+    review date when it opened (kept through reinstatements and increases, never the day
+    someone started it). It is on time if it closed no later than `review_grace_days` (config
+    review.review_task_due_days) after it fell due; otherwise it is late, by the days past
+    that deadline. All dates are the service's local dates.
     """
     zone, since = policy.zone, _year_before(today)
     rows = session.execute(
@@ -172,7 +175,7 @@ def review_timeliness(session: Session, service_id: int, today: date,
         closed_on = cycle.closed_at.astimezone(zone).date()
         if closed_on > today:
             continue
-        due_on = _fell_due_on(cycle, schedules.get(plan_id, []), zone)
+        due_on = cycle.due_on or _fell_due_on(cycle, schedules.get(plan_id, []), zone)
         deadline = due_on + timedelta(days=policy.review_grace_days)
         reviews.append({
             "plan_id": plan_id, "person": person, "cycle": cycle.number,
@@ -188,12 +191,24 @@ def review_timeliness(session: Session, service_id: int, today: date,
 
 def overdue_reviews(session: Session, service_id: int, today: date,
                     policy: ReportPolicy) -> dict[str, Any]:
-    """Plans whose review is overdue: in review_due with the "complete the review" task past
-    its due date, or active (or on reduced support) with the next review date passed and no
-    review started."""
+    """Plans whose review is overdue: under review past the deadline of the date it fell due
+    (or with the "complete the review" task past its due date), or in force (also while a
+    revision is drafted) with the review date passed and no review started."""
     plans = _in_review_past_task_due(session, service_id, today, policy) + \
         _review_date_passed(session, service_id, today, policy)
     plans.sort(key=lambda item: (item["due_on"], item["plan_id"]))
+    return {"count": len(plans), "plans": plans}
+
+
+def interim_support(session: Session, service_id: int) -> dict[str, Any]:
+    """Plans on interim support: extra support started by increase_support, awaiting review."""
+    rows = session.execute(
+        select(Plan.id, Person.name, Plan._state, Plan.interim_support)
+        .join(Person, Plan.person_id == Person.id)
+        .where(Plan.service_id == service_id, Plan.interim_support.is_not(None))
+        .order_by(Plan.id)).all()
+    plans = [{"plan_id": plan_id, "person": person, "state": state, **interim}
+             for plan_id, person, state, interim in rows if interim]
     return {"count": len(plans), "plans": plans}
 
 
@@ -349,17 +364,31 @@ def staff_practice(session: Session, service: Service, today: date,
 
 def _in_review_past_task_due(session: Session, service_id: int, today: date,
                              policy: ReportPolicy) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(Plan.id, Person.name, Plan._state, func.min(Task.due))
+    """Plans under review past their deadline: the date the open review fell due plus the
+    grace days, or an open "complete the review" task past its due date, whichever is first."""
+    cycles = session.execute(
+        select(Plan.id, Person.name, Plan._state, ReviewCycle.due_on)
         .join(Person, Plan.person_id == Person.id)
+        .join(ReviewCycle, (ReviewCycle.plan_id == Plan.id) & ReviewCycle.closed_at.is_(None))
+        .where(Plan.service_id == service_id, Plan._state.in_(policy.under_review))).all()
+    tasks = dict(session.execute(
+        select(Plan.id, func.min(Task.due))
         .join(Task, (Task.subject_type == "plan") & (Task.subject_id == Plan.id))
         .where(Plan.service_id == service_id, Plan._state.in_(policy.under_review),
                Task.kind == "complete_review", Task.status.in_(OPEN_STATUSES),
                Task.due < today)
-        .group_by(Plan.id, Person.name, Plan._state)).all()
-    # Task.due < today keeps only tasks with a due date, so every group's earliest is a date.
-    return [_overdue(plan_id, person, state, due, today, "the review task is past its due date")
-            for plan_id, person, state, due in rows if due is not None]
+        .group_by(Plan.id)).all())
+    overdue = []
+    for plan_id, person, state, due_on in cycles:
+        deadline = due_on + timedelta(days=policy.review_grace_days) if due_on else None
+        task_due = tasks.get(plan_id)
+        if due_on is not None and deadline is not None and deadline < today:
+            overdue.append(_overdue(plan_id, person, state, due_on, today,
+                                    "the review fell due on this date and is past its deadline"))
+        elif task_due is not None:
+            overdue.append(_overdue(plan_id, person, state, task_due, today,
+                                    "the review task is past its due date"))
+    return overdue
 
 
 def _review_date_passed(session: Session, service_id: int, today: date,
@@ -371,13 +400,19 @@ def _review_date_passed(session: Session, service_id: int, today: date,
         .join(Person, Plan.person_id == Person.id)
         .outerjoin(PlanVersion, (PlanVersion.plan_id == Plan.id)
                    & (PlanVersion.number == Plan.current_version))
-        .where(Plan.service_id == service_id, Plan._state.in_(policy.awaiting_review))).all()
+        .where(Plan.service_id == service_id,
+               Plan._state.in_(policy.awaiting_review)
+               | (Plan._state.in_(policy.in_revision) & Plan.current_version.is_not(None)))
+        ).all()
     overdue = []
     for plan_id, person, state, next_review_on, version_due in rows:
         due = next_review_on or (date.fromisoformat(version_due) if version_due else None)
         if due is not None and due < today:
-            overdue.append(_overdue(plan_id, person, state, due, today,
-                                    "the review date has passed and no review has started"))
+            overdue.append(_overdue(
+                plan_id, person, state, due, today,
+                "the review date has passed while a revision is drafted"
+                if state in policy.in_revision else
+                "the review date has passed and no review has started"))
     return overdue
 
 

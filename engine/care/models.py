@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any, Optional
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.core.db import Base
@@ -37,6 +38,9 @@ class Plan(WorkflowSubject, Base):
     # When the next review falls due, once a review or a reduction has set it; until then the
     # approved version's next_review_date stands.
     next_review_on: Mapped[Optional[date]] = mapped_column(Date)
+    # Extra support started at once by increase_support, in force until a review completes or
+    # a revised version is approved: {hours_per_week, reason, since, by}.
+    interim_support: Mapped[Optional[dict[str, Any]]] = mapped_column()
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -103,6 +107,8 @@ class Supervision(WorkflowSubject, Base):
     # Evidence in the record (daily records for its outcome link) counts from this date.
     period_start: Mapped[date] = mapped_column(Date)
     record: Mapped[Optional[dict[str, Any]]] = mapped_column()
+    # The supervisee's own reflections: theirs to write, kept apart from the supervisor's record.
+    reflections: Mapped[Optional[dict[str, Any]]] = mapped_column()
     # Set at sign-off: when the next supervision is due (scheduled_for + frequency_days).
     next_due_on: Mapped[Optional[date]] = mapped_column(Date)
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
@@ -183,6 +189,9 @@ class ReviewCycle(Base):
     trigger: Mapped[str] = mapped_column(Text)
     # Evidence counts from this date: the day the previous review closed, or the plan's start.
     evidence_since: Mapped[Optional[date]] = mapped_column(Date)
+    # The date the review fell due: the plan's review date when the cycle opened (never the
+    # day someone started it). Timeliness is measured from it.
+    due_on: Mapped[Optional[date]] = mapped_column(Date)
     closed_at: Mapped[Optional[datetime]]
     closed_by: Mapped[Optional[str]] = mapped_column(String(60))
 
@@ -225,7 +234,10 @@ class DailyRecord(Base):
     language_flags: Mapped[list[Any]] = mapped_column()
     vocabulary: Mapped[str] = mapped_column(String(120))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime]  # server time the record was written (its recorded_at)
+    # Written more than records.late_entry_hours after the end of its date: shown as a late
+    # entry and not counted as contemporaneous evidence.
+    late_entry: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     author: Mapped[User] = relationship(lazy="joined")
 
 

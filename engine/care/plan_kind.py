@@ -26,6 +26,7 @@ class PlanSnapshot:
         self.id = plan.id
         self.state = plan.state
         self.service = plan.service.name
+        self.person = plan.person.name
         self.current_version = plan.current_version
         self.has_approved_version = plan.current_version is not None
 
@@ -114,6 +115,7 @@ def _freeze_version(ctx: EffectContext) -> None:
                       approver=ctx.actor, now=ctx.now)
     plan.draft = None
     plan.next_review_on = None
+    plan.interim_support = None  # the revised version now says what support is given
 
 
 def _open_draft(ctx: EffectContext) -> None:
@@ -125,9 +127,14 @@ def _open_draft(ctx: EffectContext) -> None:
 
 
 def _open_review_cycle(ctx: EffectContext) -> None:
+    """The review falls due on the plan's review date (set before, never moved by starting
+    it early), or today if the plan has none."""
+    due_on = plans.next_review_on(ctx.session, ctx.subject) or ctx.today
     reviews.open_new_cycle(ctx.session, ctx.subject, ctx.now,
                            trigger=ctx.inputs.get("reason") or "the review date arrived",
-                           zone=ZoneInfo(ctx.settings["timezone"]))
+                           zone=ZoneInfo(ctx.settings["timezone"]), due_on=due_on,
+                           completing=ctx.engine.workflow_of(ctx.subject)
+                           .transitions_tagged("completes_review"))
 
 
 def _close_review_cycle(ctx: EffectContext) -> None:
@@ -135,8 +142,42 @@ def _close_review_cycle(ctx: EffectContext) -> None:
 
 
 def _adopt_review_date(ctx: EffectContext) -> None:
-    """complete_review: the review's next review date becomes the plan's."""
-    ctx.subject.next_review_on = date.fromisoformat(ctx.snapshot.review["next_review_date"])
+    """complete_review, revise: the review's next review date (if it sets one after today)
+    becomes the date the version in force is next reviewed; a review now done ends any
+    interim support on complete_review (revise keeps it until the revision is approved)."""
+    review = (ctx.snapshot.review if ctx.snapshot else None) or {}
+    given = review.get("next_review_date")
+    if given and date.fromisoformat(given) > ctx.today:
+        ctx.subject.next_review_on = date.fromisoformat(given)
+
+
+def _end_interim_support(ctx: EffectContext) -> None:
+    """A completed review decides the support: the interim increase ends."""
+    ctx.subject.interim_support = None
+
+
+def _bring_review_forward(plan: Plan, ctx: EffectContext, days: int) -> date:
+    """The plan's next review falls due within `days`, or sooner if it already does: a review
+    that has fallen due is never postponed."""
+    latest = ctx.today + timedelta(days=days)
+    due = plans.next_review_on(ctx.session, plan)
+    due = latest if due is None else min(due, latest)
+    plan.next_review_on = due
+    cycle = reviews.open_cycle(ctx.session, plan)
+    if cycle is not None and (cycle.due_on is None or cycle.due_on > due):
+        cycle.due_on = due
+    return due
+
+
+def _start_interim_support(ctx: EffectContext) -> None:
+    """increase_support: extra support starts at once, and the review falls due within
+    review.urgent_review_days."""
+    plan: Plan = ctx.subject
+    plan.interim_support = {"hours_per_week": ctx.inputs.get("hours_per_week"),
+                            "reason": ctx.inputs.get("reason"),
+                            "since": ctx.now.isoformat().replace("+00:00", "Z"),
+                            "by": ctx.actor.username}
+    _bring_review_forward(plan, ctx, ctx.settings["review.urgent_review_days"])
 
 
 def _apply_reduction(ctx: EffectContext) -> None:
@@ -157,10 +198,10 @@ def _apply_reduction(ctx: EffectContext) -> None:
 
 def _restore_support(ctx: EffectContext) -> None:
     """reinstate: the support in force before the latest reduction comes back at once, and
-    is reviewed again after a trial period (review.reduced_support_review_days)."""
+    the plan is reviewed within review.reinstate_review_days, or on the date its review
+    already fell due if that is sooner (reinstating never postpones a review)."""
     plan: Plan = ctx.subject
-    review_on = ctx.today + timedelta(days=ctx.settings["review.reduced_support_review_days"])
-    plan.next_review_on = review_on
+    review_on = _bring_review_forward(plan, ctx, ctx.settings["review.reinstate_review_days"])
     current = plans.current_version(ctx.session, plan)
     if current is None or current.basis != "reduction":
         return  # support was not reduced: nothing to restore
@@ -204,7 +245,9 @@ PLAN_KIND = register(SubjectKind(
     effects={"freeze_version": _freeze_version, "open_draft": _open_draft,
              "open_review_cycle": _open_review_cycle, "close_review_cycle": _close_review_cycle,
              "adopt_review_date": _adopt_review_date, "apply_reduction": _apply_reduction,
-             "restore_support": _restore_support},
+             "restore_support": _restore_support,
+             "start_interim_support": _start_interim_support,
+             "end_interim_support": _end_interim_support},
     dates={"next_review_date": _next_review_date},
     people={"key_worker": _key_worker_id},
 ))

@@ -53,7 +53,10 @@ class QualityContext:
     def __init__(self, session: Session, service: Service, today: date, registry: Any):
         self.session, self.service, self.today = session, service, today
         # Which states count as what comes from the workflow definitions' tags.
-        self.in_force = registry.workflow("support_plan").states_tagged("in_force")
+        plans = registry.workflow("support_plan")
+        self.in_force = plans.states_tagged("in_force")
+        # A plan being revised still has its approved version in force: it is audited too.
+        self.in_revision = plans.states_tagged("in_revision")
         self.competent = registry.workflow("competency").states_tagged("competent")
         self.written = registry.workflow("supervision").states_tagged("written")
 
@@ -65,7 +68,8 @@ class QualityContext:
             .join(PlanVersion, (PlanVersion.plan_id == Plan.id)
                   & (PlanVersion.number == Plan.current_version))
             .join(Person, Person.id == Plan.person_id)
-            .where(Plan.service_id == self.service.id, Plan._state.in_(self.in_force))
+            .where(Plan.service_id == self.service.id,
+                   Plan._state.in_(self.in_force) | Plan._state.in_(self.in_revision))
             .order_by(Plan.id))
         return [tuple(row) for row in rows]
 

@@ -1,8 +1,10 @@
 """Daily records: evidence written against an outcome of the approved version in force."""
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from textwrap import shorten
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,6 +46,8 @@ def write_record(session: Session, engine: Any, actor: Actor, plan_id: int,
         record = DailyRecord(
             plan_id=plan.id, version_number=version.number, author_id=actor.user_id,
             created_at=now, vocabulary=vocabulary.label,
+            late_entry=is_late(fields["date"], now, ZoneInfo(engine.settings["timezone"]),
+                               engine.settings["records.late_entry_hours"]),
             language_flags=coaching.advise(vocabulary, coaching.record_texts(fields),
                                            plan.person.name),
             **fields)
@@ -56,9 +60,17 @@ def write_record(session: Session, engine: Any, actor: Actor, plan_id: int,
             f"daily record {record.id} for outcome '{_short(outcome.get('statement'))}' on "
             f"{record.date.isoformat()} ({record.completion.replace('_', ' ')}, "
             f"{record.prompts} prompt{'' if record.prompts == 1 else 's'}"
+            f"{', a late entry' if record.late_entry else ''}"
             f"{f', {flags} wording note' + ('' if flags == 1 else 's') if flags else ''})"],
             now, rule_pack=vocabulary.label)
     return record
+
+
+def is_late(day: date, recorded_at: datetime, zone: ZoneInfo, late_entry_hours: float) -> bool:
+    """Whether a record of `day` written at `recorded_at` is a late entry: written more than
+    `late_entry_hours` after the end of that day where the service is."""
+    end_of_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return recorded_at > end_of_day + timedelta(hours=late_entry_hours)
 
 
 def _short(text: str | None) -> str:

@@ -2,7 +2,7 @@
 strengths (the five questions) and proposes a decision, which the manager's transition enacts."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
@@ -35,15 +35,21 @@ def review_of(session: Session, cycle: ReviewCycle) -> Optional[Review]:
 
 
 def open_new_cycle(session: Session, plan: Plan, now: datetime, trigger: str,
-                   zone: ZoneInfo) -> ReviewCycle:
-    """Start the plan's next cycle; evidence counts from the day the previous one closed."""
+                   zone: ZoneInfo, due_on: date | None = None,
+                   completing: tuple[str, ...] = ()) -> ReviewCycle:
+    """Start the plan's next cycle, due on `due_on`; evidence counts from the day the last
+    review was completed (a cycle closed by one of `completing`), not from one abandoned by
+    reinstating."""
     previous = session.scalar(select(ReviewCycle).where(ReviewCycle.plan_id == plan.id)
                               .order_by(ReviewCycle.number.desc()).limit(1))
+    completed = session.scalar(select(ReviewCycle).where(
+        ReviewCycle.plan_id == plan.id, ReviewCycle.closed_by.in_(completing))
+        .order_by(ReviewCycle.number.desc()).limit(1)) if completing else previous
     cycle = ReviewCycle(
         plan_id=plan.id, number=(previous.number + 1) if previous else 1, opened_at=now,
-        trigger=trigger,
-        evidence_since=previous.closed_at.astimezone(zone).date()
-        if previous and previous.closed_at else None)
+        trigger=trigger, due_on=due_on,
+        evidence_since=completed.closed_at.astimezone(zone).date()
+        if completed and completed.closed_at else None)
     session.add(cycle)
     return cycle
 

@@ -14,7 +14,7 @@ from engine.care.models import DailyRecord, Plan, Supervision
 from engine.care.plans import current_version, require
 from engine.core import audit
 from engine.core.access import Actor
-from engine.core.errors import Invalid, NotFound
+from engine.core.errors import Forbidden, Invalid, NotFound
 from engine.core.scope import about_a_worker, scope_of
 from engine.core.subjects import EffectContext, SubjectKind, register
 from engine.core.uow import unit_of_work
@@ -59,7 +59,7 @@ def write_record(session: Session, actor: Actor, supervision_id: int, record: di
         if supervision.state == "signed_off":
             raise Invalid("signed-off supervisions cannot change",
                           {"state": ["the supervision is signed off"]})
-        require(actor, "write_record")
+        require_recorder(actor, supervision)
         _check_link(session, actor, supervision, record)
         rewritten = supervision.record is not None
         supervision.record, supervision.recorded_by_id = record, actor.user_id
@@ -68,6 +68,32 @@ def write_record(session: Session, actor: Actor, supervision_id: int, record: di
             session, at=now, actor=actor, subject=supervision, action="part_recorded",
             changes=[f"supervision record {'rewritten' if rewritten else 'written'} by "
                      f"{actor.username}"])
+    return supervision
+
+
+def require_recorder(actor: Actor, supervision: Supervision) -> None:
+    """The supervisor (any member of staff or manager but the supervisee) writes the record."""
+    require(actor, "write_record")
+    if actor.user_id == supervision.supervisee_id:
+        raise Forbidden("a supervisee may not record their own supervision: the supervisor "
+                        "writes it; add your reflections instead")
+
+
+def write_reflections(session: Session, actor: Actor, supervision_id: int, text: str,
+                      now: datetime) -> Supervision:
+    """The supervisee's own reflections on their supervision, kept beside the record."""
+    with unit_of_work(session):
+        supervision = SUPERVISIONS.find(session, actor, supervision_id, locked=True)
+        if actor.user_id != supervision.supervisee_id:
+            raise Forbidden("only the supervisee adds reflections to their supervision")
+        rewritten = supervision.reflections is not None
+        supervision.reflections = {"text": text, "by": actor.username,
+                                   "at": now.isoformat().replace("+00:00", "Z")}
+        supervision.updated_at = now
+        audit.record_subject_change(
+            session, at=now, actor=actor, subject=supervision, action="part_recorded",
+            changes=[f"reflections {'rewritten' if rewritten else 'written'} by "
+                     f"{actor.username}, the supervisee"])
     return supervision
 
 

@@ -44,6 +44,15 @@ def check(name: str, **params: type):
     return register
 
 
+class Passed(list):
+    """What a check returns to pass with a note saying how (an empty list of what is missing
+    that carries, say, "passed on independence"); the verdict's detail is the note."""
+
+    def __init__(self, note: str):
+        super().__init__()
+        self.note = note
+
+
 @dataclass
 class RuleContext:
     """What a check may look at: the subject's snapshot, who is acting, when, and the inputs."""
@@ -170,8 +179,8 @@ def evaluate(rules: list[Rule], context: RuleContext, settings: Settings) -> lis
     for rule in rules:
         context.params = rule.resolved_params(settings)
         missing = CHECKS[rule.check].func(context)
-        verdicts.append(Verdict(rule.id, rule.text, not missing,
-                                "; ".join(missing) if missing else None, rule.severity))
+        detail = "; ".join(missing) if missing else getattr(missing, "note", None)
+        verdicts.append(Verdict(rule.id, rule.text, not missing, detail, rule.severity))
     return verdicts
 
 

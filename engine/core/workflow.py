@@ -87,7 +87,7 @@ class Engine:
 
     def fire(self, session: Session, kind: str, ident: int, name: str, actor: Actor, *,
              version: int | None = None, comment: str | None = None,
-             reason: str | None = None,
+             reason: str | None = None, inputs: Mapping[str, Any] | None = None,
              read_inputs: Callable[[], Mapping[str, Any]] | None = None) -> Fired:
         """Fire transition `name` on subject `ident` of `kind` as `actor`, in one transaction.
 
@@ -99,14 +99,16 @@ class Engine:
         A stale version raises Conflict and writes nothing. Any other failure rolls
         everything back. Inside a caller's unit of work, the caller commits.
 
-        `read_inputs`, if given, supplies {version, comment, reason} once the actor is known to
-        see the subject and may fire the transition: a door parses its request only then, so
-        a bad body on a record the caller cannot see still reads "not found".
+        `inputs` are further named inputs the transition's rules and effects read (such as
+        hours_per_week); they are recorded on the event as changes.
+        `read_inputs`, if given, supplies {version, comment, reason, …} once the actor is known
+        to see the subject and may fire the transition: a door parses its request only then,
+        so a bad body on a record the caller cannot see still reads "not found".
         """
         with unit_of_work(session):
             return self.fire_in_transaction(session, kind, ident, name, actor,
                                             version=version, comment=comment, reason=reason,
-                                            read_inputs=read_inputs)
+                                            inputs=inputs, read_inputs=read_inputs)
 
     def start(self, session: Session, subject: WorkflowSubject, workflow_name: str) -> None:
         """Put a new subject in its workflow's initial state, inside the caller's transaction,
@@ -136,7 +138,7 @@ class Engine:
 
     def fire_in_transaction(self, session: Session, kind: str, ident: int, name: str,
                             actor: Actor, *, version: int | None, comment: str | None = None,
-                            reason: str | None = None,
+                            reason: str | None = None, inputs: Mapping[str, Any] | None = None,
                             read_inputs: Callable[[], Mapping[str, Any]] | None = None
                             ) -> Fired:
         """`fire` inside the caller's writing transaction: the caller commits or rolls back.
@@ -155,9 +157,11 @@ class Engine:
             raise scope.not_found(ident) if not visible else NotFound(
                 f"{workflow.title} has no transition {name!r}")
         now = self.now()
-        inputs: dict[str, Any] = {"comment": comment, "reason": reason}
+        given_inputs: dict[str, Any] = {**(inputs or {}), "comment": comment, "reason": reason}
         record = dict(session=session, workflow=workflow, subject=subject, actor=actor,
-                      transition=transition, now=now, inputs=inputs, source=subject.state)
+                      transition=transition, now=now, inputs=given_inputs,
+                      source=subject.state)
+        inputs = given_inputs
 
         if not visible:
             # Audited like any refusal, answered exactly as an id that does not exist.
@@ -172,7 +176,9 @@ class Engine:
         if read_inputs is not None:
             given = read_inputs()
             version = given.get("version")
-            inputs.update(comment=given.get("comment"), reason=given.get("reason"))
+            inputs.update({key: value for key, value in given.items() if key != "version"})
+            inputs.setdefault("comment", None)
+            inputs.setdefault("reason", None)
         if version is not None and version != subject.lock_version:
             raise Conflict(f"{kind} {ident} is at version {subject.lock_version}, "
                            f"not {version}: reload and try again",
@@ -253,4 +259,7 @@ class Engine:
             **{"from": source, "to": transition.dest},
             outcome=outcome, checks=[verdict.as_dict() for verdict in verdicts],
             comment=inputs.get("comment"), reason=inputs.get("reason"),
+            # Inputs beyond the comment and reason are on the record too, as given.
+            changes=[f"{key}: {value}" for key, value in sorted(inputs.items())
+                     if key not in ("comment", "reason") and value is not None],
             rule_pack=self.registry.pack_for(workflow).label)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from engine.care.reviews import QUESTIONS
-from engine.core.rules import RuleContext, check
+from engine.core.rules import Passed, RuleContext, check
 
 from .text import and_join, as_date, blank
 
@@ -32,10 +32,6 @@ def needs_review(func):
     return judged
 
 
-def _truthy(value) -> bool:
-    return value is True or (isinstance(value, str) and not blank(value))
-
-
 def _outcomes(ctx: RuleContext) -> list[dict]:
     return (ctx.subject.current_content or {}).get("outcomes") or []
 
@@ -52,12 +48,43 @@ def recorded(ctx, review):
     return [f"the review does not answer {and_join(unanswered)}"] if unanswered else []
 
 
+def _first_name(ctx: RuleContext) -> str:
+    name = (getattr(ctx.subject, "person", None) or "").split()
+    return name[0] if name else "the person"
+
+
+def _old_words(value) -> str:
+    """What an old free-text answer said, for a detail that explains why it is not enough."""
+    if isinstance(value, str) and not blank(value):
+        return f" (the free-text answer {value.strip()!r} is kept but is not enough on its own)"
+    return ""
+
+
 @check("review.person_involved")
 @needs_review
 def person_involved(ctx, review):
-    if _truthy(review.get("person_involved")):
-        return []
-    return ["the review does not record how the person was involved"]
+    """took_part with the person's views in their own words, or declined with how their views
+    were sought otherwise. The old person_involved text alone never satisfies it."""
+    involvement = review.get("involvement") or {}
+    person = _first_name(ctx)
+    if involvement.get("how") == "declined":
+        if not blank(involvement.get("sought_otherwise")) or not blank(involvement.get("views")):
+            return []
+        return [f"{person} declined to take part, and the review does not say how their views "
+                "were sought otherwise"]
+    if involvement.get("took_part") is True:
+        missing = []
+        if blank(involvement.get("how")):
+            missing.append(f"how {person} took part")
+        if blank(involvement.get("views")):
+            missing.append(f"{person}'s views in their own words")
+        return [f"{person} took part, but the review does not record {and_join(missing)}"] \
+            if missing else []
+    if involvement.get("took_part") is False:
+        return [f"the review records that {person} did not take part, and not that they "
+                "declined and how their views were sought otherwise"]
+    return [f"the review does not record whether {person} took part, how, and their views in "
+            f"their own words{_old_words(review.get('person_involved'))}"]
 
 
 @check("review.outcomes_evidenced")
@@ -129,30 +156,52 @@ def slope(values: list[float]) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values)) / spread
 
 
-@check("reduce.progress_evidenced", min_records=int)
+def _records(count: int) -> str:
+    return f"{count} daily record{'' if count == 1 else 's'}"
+
+
+@check("reduce.progress_evidenced", min_records=int, late_entry_hours=float)
 @needs_review
 def progress_evidenced(ctx, review):
+    """Per reduced outcome: rated achieved or progressing, and across its contemporaneous
+    records since the last review (at least min_records; late entries left out) either prompts
+    falling or every record independent with no prompts."""
     ratings = {item["outcome_id"]: item.get("rating") for item in
                review.get("outcome_ratings") or []}
     outcomes = reduced_outcomes(ctx, review)
     if not outcomes:
         return ["the review names no outcome whose support is reduced"]
-    problems = []
+    problems, ways = [], []
+    least = ctx.params["min_records"]
     for outcome_id in outcomes:
         rating = ratings.get(outcome_id)
         if rating not in ("achieved", "progressing"):
             problems.append(f"outcome {outcome_id} is rated {rating or 'not at all'}, not "
                             "achieved or progressing")
-        prompts = [record.prompts for record in ctx.subject.records.get(outcome_id, [])]
-        if len(prompts) < ctx.params["min_records"]:
-            problems.append(f"outcome {outcome_id} has {len(prompts)} daily record"
-                            f"{'' if len(prompts) == 1 else 's'} {_since(ctx)}; at least "
-                            f"{ctx.params['min_records']} are needed to show prompts falling")
-        elif slope(prompts) >= 0:
+        written = ctx.subject.records.get(outcome_id, [])
+        timely = [record for record in written if not getattr(record, "late_entry", False)]
+        late = len(written) - len(timely)
+        left_out = (f" ({late} late entr{'y' if late == 1 else 'ies'}, written more than "
+                    f"{ctx.params['late_entry_hours']:g} hours after the day they describe, "
+                    f"{'is' if late == 1 else 'are'} left out)") if late else ""
+        prompts = [record.prompts for record in timely]
+        if len(prompts) < least:
+            problems.append(f"outcome {outcome_id} has {_records(len(prompts))} "
+                            f"{_since(ctx)}{left_out}; at least {least} are needed to show "
+                            "prompts falling")
+        elif all(record.completion == "independent" and record.prompts == 0
+                 for record in timely):
+            ways.append(f"outcome {outcome_id}: independent with no prompts in all "
+                        f"{_records(len(timely))}{left_out}")
+        elif slope(prompts) < 0:
+            ways.append(f"outcome {outcome_id}: prompts falling across "
+                        f"{_records(len(prompts))} ({', '.join(str(p) for p in prompts)})"
+                        f"{left_out}")
+        else:
             problems.append(f"prompts for outcome {outcome_id} are not falling across its "
                             f"{len(prompts)} records {_since(ctx)} "
-                            f"({', '.join(str(p) for p in prompts)})")
-    return problems
+                            f"({', '.join(str(p) for p in prompts)}){left_out}")
+    return problems or Passed("; ".join(ways))
 
 
 @check("reduce.hours_reallocated", tolerance=float)
@@ -192,6 +241,32 @@ def risk_reassessed(ctx, review):
 @check("reduce.person_agrees")
 @needs_review
 def person_agrees(ctx, review):
-    if _truthy(review.get("person_agrees")):
+    """agrees, or lacks_capacity with a best-interests record; does_not_agree blocks. The old
+    person_agrees answer alone never satisfies it."""
+    agreement = review.get("agreement") or {}
+    person = _first_name(ctx)
+    decision = agreement.get("decision")
+    if decision == "agrees":
         return []
-    return ["the person's agreement to the reduction is not recorded"]
+    if decision == "does_not_agree":
+        return [f"{person} does not agree to the reduction"]
+    if decision == "lacks_capacity":
+        if not blank(agreement.get("best_interests_record")):
+            return []
+        return [f"{person} lacks capacity to agree to the reduction, and no best-interests "
+                "record is given"]
+    return [f"the review does not record whether {person} agrees to the reduction"
+            f"{_old_words(review.get('person_agrees'))}"]
+
+
+@check("increase.hours_recorded")
+def hours_recorded(ctx: RuleContext) -> list[str]:
+    """The interim weekly hours are given and more than the commissioned hours in force."""
+    given = ctx.inputs.get("hours_per_week")
+    if given is None:
+        return ["no hours per week were given for the increased support"]
+    commissioned = (ctx.subject.current_content or {}).get("commissioned_hours_per_week") or 0
+    if given <= commissioned:
+        return [f"the {given:g} hours a week are not more than the {commissioned:g} "
+                "commissioned"]
+    return []

@@ -117,7 +117,7 @@ def test_recording_quality_counts_clean_and_flagged_records_of_the_last_90_days(
     assert report(app, "2027-06-01")["recording_quality"]["clean_share"] is None
 
 
-def test_a_review_is_overdue_once_its_date_passes_and_again_once_its_task_is_late(app, api):
+def test_a_review_is_overdue_once_its_date_passes_and_stays_so_from_that_date(app, api):
     plan = active_plan(api)
     assert report(app, "2027-01-12")["overdue_reviews"] == {"count": 0, "plans": []}
     [late] = report(app, "2027-01-13")["overdue_reviews"]["plans"]
@@ -128,9 +128,10 @@ def test_a_review_is_overdue_once_its_date_passes_and_again_once_its_task_is_lat
     assert report(app, "2027-01-26")["overdue_reviews"]["count"] == 0
     figures = report(app, "2027-01-27")
     [late] = figures["overdue_reviews"]["plans"]
+    # Once the review is open it is late past the grace days, counted from the date it fell due.
     assert (late["state"], late["due_on"], late["days_overdue"], late["person"]) == (
-        "review_due", "2027-01-26", 1, "Margaret Ellis")
-    assert late["reason"] == "the review task is past its due date"
+        "review_due", "2027-01-12", 15, "Margaret Ellis")
+    assert late["reason"] == "the review fell due on this date and is past its deadline"
     assert figures["tasks"] == {"open": 1, "overdue": 1, "unassigned": 0, "by_kind": [
         {"kind": "complete_review", "open": 1, "overdue": 1}]}
 
@@ -142,11 +143,13 @@ def test_reviews_are_on_time_when_completed_within_the_grace_days_of_falling_due
     early = reviewed_plan(api, app, clock, completed_on="2027-01-25", started_on="2027-01-05")
     timeliness = report(app, "2027-02-02")["review_timeliness"]
     assert (timeliness["completed"], timeliness["on_time"], timeliness["late"],
-            timeliness["on_time_share"], timeliness["grace_days"]) == (3, 1, 2, 0.333, 14)
+            timeliness["on_time_share"], timeliness["grace_days"]) == (3, 2, 1, 0.667, 14)
+    # Timeliness runs from the date the review fell due, never from the day it was started:
+    # the review started early is judged against its review date like the others.
     assert [(r["plan_id"], r["due_on"], r["deadline"], r["completed_on"], r["on_time"],
              r["days_late"]) for r in timeliness["reviews"]] == [
         (on_time, "2027-01-12", "2027-01-26", "2027-01-20", True, 0),
-        (early, "2027-01-05", "2027-01-19", "2027-01-25", False, 6),
+        (early, "2027-01-12", "2027-01-26", "2027-01-25", True, 0),
         (late, "2027-01-12", "2027-01-26", "2027-02-01", False, 6)]
     a_year_on = report(app, "2028-01-21")["review_timeliness"]  # 20 January 2027 has dropped out
     assert (a_year_on["from"], [r["plan_id"] for r in a_year_on["reviews"]]) == (
@@ -211,7 +214,7 @@ def test_the_api_serves_the_report_of_one_of_the_callers_services(api, clock):
     response = api.as_("ada").get("/reports/governance?service=riverside")
     assert response.status == 200, response
     assert list(response.json) == ["service", "as_of", "plans_by_state", "review_timeliness",
-                                   "overdue_reviews", "tasks", "blocking_rules",
+                                   "overdue_reviews", "interim_support", "tasks", "blocking_rules",
                                    "recording_quality", "outcome_progress", "staff_practice"]
     assert response.json["as_of"] == "2026-11-20"
     assert response.json["plans_by_state"]["approved"] == 1

@@ -47,8 +47,13 @@ def review_form(**fields) -> dict:
     """The review form filled in as review_record() describes it."""
     review = review_record()
     form = {name: review[name] for name in ("improved", "less_support", "new_strengths",
-                                            "reduce_safely", "matters_most", "person_involved",
+                                            "reduce_safely", "matters_most",
                                             "decision", "next_review_date")}
+    involvement = review["involvement"]
+    form.update(took_part="yes" if involvement["took_part"] else "no", how=involvement["how"],
+                views=involvement["views"])
+    if involvement["family_present"]:
+        form["family_present"] = "yes"
     for rating in review["outcome_ratings"]:
         form[f"rating-{rating['outcome_id']}"] = rating["rating"]
         form[f"evidence-{rating['outcome_id']}"] = rating["evidence"]
@@ -197,7 +202,7 @@ def test_the_review_form_asks_the_strengths_questions_before_risks_and_decision(
              "What new strengths have staff or family noticed?",
              "What support could be adapted or reduced safely?",
              "What outcome matters most to the person now?",
-             "involved in this review", "3. Progress on each outcome",
+             "take part in this review?", "3. Progress on each outcome",
              "4. Risks and restrictions", "5. Decision", "6. If you propose reducing support"]
     positions = [page.html.index(text) for text in order]
     assert positions == sorted(positions)
@@ -250,12 +255,13 @@ def test_a_proposed_reduction_saves_the_new_hours_for_each_action(api, app, cloc
         decision="reduce_support", proposed_hours_per_week="8",
         **{"hours-a1": "5", "hours-a2": "3"}, reduced_outcome_ids=["o1"],
         monitoring="Spills and any missed breakfast",
-        reinstate_when="Two missed breakfasts in a week", person_agrees="yes"))
+        reinstate_when="Two missed breakfasts in a week", agreement="agrees"))
     review = saved_review(app, plan["id"])
     assert review["proposed_hours_per_week"] == 8
     assert review["proposed_actions"] == [{"id": "a1", "hours_per_week": 5},
                                           {"id": "a2", "hours_per_week": 3}]
-    assert review["reduced_outcome_ids"] == ["o1"] and review["person_agrees"] is True
+    assert review["reduced_outcome_ids"] == ["o1"]
+    assert review["agreement"] == {"decision": "agrees", "best_interests_record": None}
     page = Browser(app, "mia").get(f"/plans/{plan['id']}/review")
     card = re.search(r"<h3>Reduce support.*?</form>", page.html, re.S).group(0)
     assert "10 of 10 rules met" in card and "disabled" not in card
@@ -277,3 +283,58 @@ def test_invalid_review_answers_are_shown_at_the_top_and_nothing_is_saved(api, a
 def test_an_auditor_cannot_write_a_review(api, app, clock):
     plan = review_due_plan(api, app, clock)
     assert Browser(app, "ada").get(f"/plans/{plan['id']}/review").status == 403
+
+
+def test_the_review_form_asks_involvement_and_agreement_as_real_choices(api, app, clock):
+    plan = review_due_plan(api, app, clock)
+    page = Browser(app, "sam").get(f"/plans/{plan['id']}/review")
+    for control in ('type="radio" id="took_part" name="took_part" value="yes"',
+                    'name="how" value="easy_read"', 'name="how" value="declined"',
+                    'id="views" name="views"', 'id="advocate_present"', 'id="family_present"',
+                    'name="agreement" value="does_not_agree"',
+                    'name="agreement" value="lacks_capacity"', 'id="best_interests_record"'):
+        assert control in page.html, control
+
+
+def reduction_form(**fields) -> dict:
+    return review_form(decision="reduce_support", proposed_hours_per_week="8",
+                       **{"hours-a1": "5", "hours-a2": "3"}, reduced_outcome_ids=["o1"],
+                       monitoring="Spills and any missed breakfast",
+                       reinstate_when="Two missed breakfasts in a week", **fields)
+
+
+def test_a_person_who_does_not_agree_is_saved_from_the_form_and_blocks_the_reduction(
+        api, app, clock):
+    plan = review_due_plan(api, app, clock)
+    Browser(app, "sam").post(f"/plans/{plan['id']}/review", reduction_form(
+        agreement="does_not_agree", advocate_present="yes"))
+    review = saved_review(app, plan["id"])
+    assert review["agreement"] == {"decision": "does_not_agree", "best_interests_record": None}
+    assert review["involvement"]["took_part"] is True
+    assert review["involvement"]["advocate_present"] is True
+    page = Browser(app, "mia").get(f"/plans/{plan['id']}/review")
+    card = re.search(r"<h3>Reduce support.*?</form>", page.html, re.S).group(0)
+    assert "Margaret does not agree to the reduction" in card and "disabled" in card
+
+
+def test_lacking_capacity_on_the_form_needs_the_best_interests_record(api, app, clock):
+    plan = review_due_plan(api, app, clock)
+    sam, mia = Browser(app, "sam"), Browser(app, "mia")
+    sam.post(f"/plans/{plan['id']}/review", reduction_form(agreement="lacks_capacity"))
+    card = re.search(r"<h3>Reduce support.*?</form>",
+                     mia.get(f"/plans/{plan['id']}/review").html, re.S).group(0)
+    assert "no best-interests record is given" in card
+    sam.post(f"/plans/{plan['id']}/review", reduction_form(
+        agreement="lacks_capacity", best_interests_record="Best-interests meeting, 10 Jan"))
+    card = re.search(r"<h3>Reduce support.*?</form>",
+                     mia.get(f"/plans/{plan['id']}/review").html, re.S).group(0)
+    assert "10 of 10 rules met" in card
+
+
+def test_a_made_up_way_of_taking_part_is_refused_on_the_form(api, app, clock):
+    plan = review_due_plan(api, app, clock)
+    page = Browser(app, "sam").post(f"/plans/{plan['id']}/review", review_form(how="by_magic"))
+    assert page.status == 422
+    summary = re.search(r'<div class="error-summary".*?</div>', page.html, re.S).group(0)
+    assert 'href="#how"' in summary
+    assert saved_review(app, plan["id"]) is None

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from engine.core.models import Task, Timer
 from engine.core.sweep import sweep
-from tests.helpers import active_plan, daily_record, review_record
+from tests.helpers import AGREES, active_plan, daily_record, review_record
 from web.extensions import db
 
 
@@ -104,13 +104,14 @@ def test_completing_a_review_needs_every_strengths_first_answer_and_evidence(api
             "review.recorded", "review.person-involved", "review.outcomes-evidenced",
             "review.risks-reviewed", "review.next-date-set", "review.independent-approver")}
     api.as_("sam").post(f"/plans/{plan['id']}/reviews", review_record(
-        new_strengths="", person_involved=None, risks_reviewed=[],
+        new_strengths="", involvement=None, risks_reviewed=[],
         outcome_ratings=[{"outcome_id": "o1", "rating": "progressing", "evidence": "fewer"}],
         next_review_date="2028-06-01"))
     assert failing(api.as_("max").fire(plan["id"], "complete_review")) == {
         "review.recorded": "the review does not answer what new strengths staff or family "
                            "noticed",
-        "review.person-involved": "the review does not record how the person was involved",
+        "review.person-involved": "the review does not record whether Margaret took part, "
+                                  "how, and their views in their own words",
         "review.outcomes-evidenced": "outcome o2 has no progress rating",
         "review.risks-reviewed": "risk r1 is not marked as reviewed",
         "review.next-date-set": "the next review on 2028-06-01 is later than policy allows "
@@ -154,7 +155,7 @@ def reduction(**fields):
                          reduced_outcome_ids=["o1"],
                          reassessment={"monitoring": "Spills and any missed breakfast",
                                        "reinstate_when": "Two missed breakfasts in a week"},
-                         person_agrees=True, **fields)
+                         agreement=AGREES, **fields)
 
 
 def test_support_is_not_reduced_when_prompts_rise(api, app, clock):
@@ -197,7 +198,8 @@ def test_reduction_needs_fewer_hours_fully_allocated_reassessment_and_agreement(
                                     "the proposed 12",
         "reduce.risk-reassessed": "the reassessment does not say what staff monitor under "
                                   "reduced support and when support is reinstated",
-        "reduce.person-agrees": "the person's agreement to the reduction is not recorded",
+        "reduce.person-agrees": "the review does not record whether Margaret agrees to the "
+                                "reduction",
     }
 
 

@@ -166,3 +166,23 @@ def test_staff_see_their_own_supervisions_only(api, evidenced_plan):
     assert api.as_("sam").get(f"/supervisions/{theirs['id']}").status == 404
     assert api.as_("nina").get(f"/supervisions/{mine['id']}").status == 404
     assert api.as_("ada").get(f"/supervisions/{theirs['id']}").status == 200
+
+
+def test_the_supervisee_page_offers_reflections_not_the_record(api, app, evidenced_plan):
+    from tests.helpers import Browser
+    supervision = schedule(api)
+    sam = Browser(app, "sam")
+    page = sam.get(f"/supervisions/{supervision['id']}")
+    assert page.status == 200
+    assert "Your supervisor writes the record" in page and 'name="observed_strength"' not in page
+    own = sam.post(f"/supervisions/{supervision['id']}",
+                   {"observed_strength": "I did well"}, csrf_from=f"/supervisions/"
+                   f"{supervision['id']}")
+    assert own.status == 403
+    saved = sam.post(f"/supervisions/{supervision['id']}/reflections",
+                     {"reflections": "I wait before prompting now"},
+                     csrf_from=f"/supervisions/{supervision['id']}")
+    assert saved.status == 302
+    assert "I wait before prompting now" in Browser(app, "mia").get(
+        f"/supervisions/{supervision['id']}")
+    assert api.as_("mia").get(f"/supervisions/{supervision['id']}").json["record"] is None

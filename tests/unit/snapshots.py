@@ -164,6 +164,7 @@ class DailyRecordStandIn:
     plan_id: int = 7
     author: UserRow = field(default_factory=lambda: UserRow("sam"))
     language_flags: list[dict[str, Any]] = field(default_factory=list)
+    late_entry: bool = False
 
 
 def daily_record(**fields: Any) -> DailyRecordStandIn:
@@ -186,6 +187,10 @@ def review_record(**overrides: Any) -> dict[str, Any]:
         "reduce_safely": "Morning coaching could drop to five hours",
         "matters_most": "Cooking for her grandson on Sundays",
         "person_involved": "Ann chaired the review in her kitchen",
+        "involvement": {"took_part": True, "how": "in_person",
+                        "views": "I want to cook for my grandson on Sundays.",
+                        "sought_otherwise": None, "advocate_present": False,
+                        "family_present": True},
         "outcome_ratings": [
             {"outcome_id": "o1", "rating": "progressing", "evidence": "Prompts fell from 4 to 1"},
             {"outcome_id": "o2", "rating": "achieved", "evidence": "Meal plan every Sunday"}],
@@ -195,6 +200,7 @@ def review_record(**overrides: Any) -> dict[str, Any]:
         "proposed_hours_per_week": None, "proposed_actions": [], "reduced_outcome_ids": [],
         "reassessment": {"monitoring": None, "reinstate_when": None},
         "person_agrees": None,
+        "agreement": None,
     }
     review.update(copy.deepcopy(overrides))
     return review
@@ -207,7 +213,8 @@ def reduction(**overrides: Any) -> dict[str, Any]:
         "proposed_actions": [{"id": "a1", "hours_per_week": 5}], "reduced_outcome_ids": ["o1"],
         "reassessment": {"monitoring": "Spills and any missed breakfast",
                          "reinstate_when": "Two missed breakfasts in a week"},
-        "person_agrees": True, **overrides})
+        "person_agrees": True,
+        "agreement": {"decision": "agrees", "best_interests_record": None}, **overrides})
 
 
 @dataclass
@@ -220,6 +227,7 @@ class PlanStandIn:
     acknowledged_by: set[str]
     key_worker: dict[str, Any] | None
     service: str
+    person: str
     current_version: int | None
     has_approved_version: bool
     next_review_on: date | None
@@ -236,7 +244,7 @@ def plan_snapshot(content: dict[str, Any] | None = None, *,
                   current_content: dict[str, Any] | None = _UNSET,
                   editors: tuple[str, ...] = ("sam",), acknowledged_by: tuple[str, ...] = (),
                   key_worker: dict[str, Any] | None = _UNSET, service: str = "riverside",
-                  current_version: int | None = None, next_review_on: date | None = None,
+                  person: str = "Ann Smith", current_version: int | None = None, next_review_on: date | None = None,
                   review: dict[str, Any] | None = None, review_author: str | None = "sam",
                   evidence_since: date | None = None,
                   records: Mapping[str, list[DailyRecordStandIn]] | None = None) -> PlanStandIn:
@@ -251,7 +259,7 @@ def plan_snapshot(content: dict[str, Any] | None = None, *,
         content=content,
         current_content=copy.deepcopy(content) if current_content is _UNSET else current_content,
         editors=list(editors), acknowledged_by=set(acknowledged_by), key_worker=key_worker,
-        service=service, current_version=current_version,
+        service=service, person=person, current_version=current_version,
         has_approved_version=current_version is not None, next_review_on=next_review_on,
         review=review, review_author=review_author if review is not None else None,
         evidence_since=evidence_since, records=dict(records or {}))

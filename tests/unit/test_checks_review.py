@@ -4,8 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.unit.snapshots import (TODAY, actor, evidenced, judge, params, plan_content,
-                                  plan_snapshot, reduction, restriction, review_record)
+from tests.unit.snapshots import (TODAY, actor, daily_record, evidenced, judge, params,
+                                  plan_content, plan_snapshot, reduction, restriction,
+                                  review_record)
 
 LAST_REVIEW = date(2026, 6, 1)
 
@@ -100,15 +101,51 @@ def test_a_review_answering_nothing_names_all_five_questions():
 
 # --- review.person-involved ----------------------------------------------------------------
 
-@pytest.mark.parametrize("answer", [True, "Ann chose who came"])
-def test_a_yes_or_words_saying_how_record_the_persons_involvement(answer):
-    assert judged("review.person-involved", review_record(person_involved=answer)) == []
+def involved(**fields):
+    return review_record(involvement={"took_part": True, "how": "in_person",
+                                      "views": "I want to cook again.", "sought_otherwise": None,
+                                      "advocate_present": False, "family_present": False,
+                                      **fields})
 
 
-@pytest.mark.parametrize("answer", [None, False, "", "  "])
-def test_a_review_not_recording_how_the_person_was_involved_is_named(answer):
-    assert judged("review.person-involved", review_record(person_involved=answer)) == [
-        "the review does not record how the person was involved"]
+@pytest.mark.parametrize("how", ["in_person", "easy_read", "communication_aid", "advocate",
+                                 "family", "observation"])
+def test_taking_part_with_views_in_the_persons_words_records_involvement(how):
+    assert judged("review.person-involved", involved(how=how)) == []
+
+
+def test_declining_with_how_views_were_sought_otherwise_records_involvement():
+    review = involved(took_part=False, how="declined", views=None,
+                      sought_otherwise="Ann's daughter shared what Ann told her at the weekend")
+    assert judged("review.person-involved", review) == []
+
+
+def test_declining_without_saying_how_views_were_sought_is_named():
+    review = involved(took_part=False, how="declined", views=None, sought_otherwise="  ")
+    assert judged("review.person-involved", review) == [
+        "Ann declined to take part, and the review does not say how their views were sought "
+        "otherwise"]
+
+
+def test_taking_part_without_the_persons_own_words_is_named():
+    assert judged("review.person-involved", involved(views="")) == [
+        "Ann took part, but the review does not record Ann's views in their own words"]
+
+
+def test_not_taking_part_and_not_declining_is_named():
+    assert judged("review.person-involved", involved(took_part=False)) == [
+        "the review records that Ann did not take part, and not that they declined and how "
+        "their views were sought otherwise"]
+
+
+@pytest.mark.parametrize("answer", [True, "no – not involved", "Ann chose who came"])
+def test_the_old_free_text_answer_alone_never_records_involvement(answer):
+    detail = judged("review.person-involved",
+                    review_record(involvement=None, person_involved=answer))
+    assert detail and detail[0].startswith(
+        "the review does not record whether Ann took part, how, and their views")
+    if isinstance(answer, str):
+        assert repr(answer) in detail[0] and "not enough on its own" in detail[0]
 
 
 # --- review.outcomes-evidenced -------------------------------------------------------------
@@ -366,12 +403,114 @@ def test_a_reassessment_missing_part_names_what_it_does_not_say(reassessment, mi
 
 # --- reduce.person-agrees ------------------------------------------------------------------
 
-@pytest.mark.parametrize("answer", [True, "Ann agreed at the review meeting"])
-def test_the_persons_agreement_may_be_a_yes_or_words(answer):
-    assert judged("reduce.person-agrees", reduction(person_agrees=answer)) == []
+def agreement(decision, best_interests_record=None):
+    return reduction(agreement={"decision": decision,
+                                "best_interests_record": best_interests_record})
 
 
-@pytest.mark.parametrize("answer", [None, False, " "])
-def test_a_reduction_without_the_persons_agreement_is_named(answer):
-    assert judged("reduce.person-agrees", reduction(person_agrees=answer)) == [
-        "the person's agreement to the reduction is not recorded"]
+def test_the_persons_agreement_passes():
+    assert judged("reduce.person-agrees", agreement("agrees")) == []
+
+
+def test_a_person_who_does_not_agree_blocks_the_reduction_and_it_says_so():
+    assert judged("reduce.person-agrees", agreement("does_not_agree")) == [
+        "Ann does not agree to the reduction"]
+
+
+def test_lacking_capacity_with_a_best_interests_record_passes():
+    review = agreement("lacks_capacity", "Best-interests meeting 2026-11-12 with Jo and the GP")
+    assert judged("reduce.person-agrees", review) == []
+
+
+@pytest.mark.parametrize("record", [None, "", "  "])
+def test_lacking_capacity_without_a_best_interests_record_is_named(record):
+    assert judged("reduce.person-agrees", agreement("lacks_capacity", record)) == [
+        "Ann lacks capacity to agree to the reduction, and no best-interests record is given"]
+
+
+@pytest.mark.parametrize("answer", [True, "No – Margaret does not agree", None])
+def test_the_old_answer_alone_never_records_agreement(answer):
+    detail = judged("reduce.person-agrees", reduction(agreement=None, person_agrees=answer))
+    assert detail and detail[0].startswith(
+        "the review does not record whether Ann agrees to the reduction")
+
+
+# --- reduce.progress-evidenced: late entries and independence -------------------------------
+
+def late(records, *late_indexes):
+    for index in late_indexes:
+        records[index].late_entry = True
+    return records
+
+
+def test_late_entries_do_not_count_and_the_detail_says_how_many_and_why():
+    records = {"o1": late(evidenced(o1=(4, 3, 2))["o1"], 1, 2)}
+    hours = params("reduce.progress-evidenced")["late_entry_hours"]
+    assert progress(reduction(), records=records) == [
+        f"outcome o1 has 1 daily record since the plan started (2 late entries, written more "
+        f"than {hours:g} hours after the day they describe, are left out); at least "
+        f"{MIN_RECORDS} are needed to show prompts falling"]
+
+
+def test_three_records_all_entered_late_never_show_progress():
+    records = {"o1": late(evidenced(o1=(4, 3, 2))["o1"], 0, 1, 2)}
+    assert progress(reduction(), records=records)[0].startswith(
+        "outcome o1 has 0 daily records since the plan started (3 late entries")
+
+
+def independent(count, outcome_id="o1"):
+    return [daily_record(outcome_id=outcome_id, prompts=0, completion="independent", id=day,
+                         date=date(2026, 10, 1) + timedelta(days=day)) for day in range(count)]
+
+
+def test_a_person_independent_with_no_prompts_throughout_may_have_support_reduced():
+    records = {"o1": independent(4)}
+    verdict = progress(reduction(outcome_ratings=rated("achieved")), records=records)
+    assert verdict == []
+    assert verdict.note == "outcome o1: independent with no prompts in all 4 daily records"
+
+
+def test_the_detail_says_when_prompts_falling_passed_it():
+    assert progress(reduction()).note == "outcome o1: prompts falling across 3 daily records " \
+        "(4, 3, 2)"
+
+
+def test_independence_needs_every_record_independent_with_no_prompts():
+    records = independent(4)
+    records[2].completion = "with_prompts"
+    assert progress(reduction(), records={"o1": records}) == [
+        "prompts for outcome o1 are not falling across its 4 records since the plan started "
+        "(0, 0, 0, 0)"]
+
+
+def test_independence_needs_at_least_min_records_written_at_the_time():
+    records = {"o1": late(independent(MIN_RECORDS + 1), 0, 1)}
+    assert progress(reduction(), records=records)[0].startswith(
+        f"outcome o1 has {MIN_RECORDS - 1} daily records since the plan started (2 late")
+
+
+# --- increase.hours-recorded -----------------------------------------------------------------
+
+def increase(hours, **snapshot):
+    return judge("increase.hours-recorded", plan_snapshot(current_version=1, **snapshot),
+                 actor=actor("sam", "staff"), inputs={"hours_per_week": hours,
+                                                      "reason": "A fall on Tuesday"})
+
+
+def test_interim_hours_above_the_commissioned_hours_pass():
+    assert increase(14) == []
+
+
+def test_no_interim_hours_is_named():
+    assert increase(None) == ["no hours per week were given for the increased support"]
+
+
+@pytest.mark.parametrize("hours", [10, 6])
+def test_interim_hours_not_above_the_commissioned_hours_are_named(hours):
+    assert increase(hours) == [
+        f"the {hours:g} hours a week are not more than the 10 commissioned"]
+
+
+def test_an_increase_needs_a_reason():
+    assert judge("increase.reason-recorded", plan_snapshot(current_version=1),
+                 actor=actor("sam", "staff"), inputs={"reason": " "}) != []

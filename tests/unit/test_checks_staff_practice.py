@@ -11,6 +11,7 @@ from tests.unit.snapshots import (TODAY, actor, assessment_record, competency_sn
 
 @pytest.mark.parametrize("rule_id", ["supervision.record-written",
                                      "supervision.independent-sign-off",
+                                     "supervision.recorded-by-other",
                                      "supervision.progression-understood"])
 def test_a_complete_supervision_passes(rule_id):
     assert judge(rule_id, supervision_snapshot(), actor=actor("max")) == []
@@ -75,6 +76,11 @@ def test_an_empty_record_names_every_field_and_prompt():
 def test_the_supervisee_cannot_sign_off_their_own_supervision():
     assert judge("supervision.independent-sign-off", supervision_snapshot(supervisee="mia"),
                  actor=actor("mia")) == ["mia is the supervisee"]
+
+
+def test_the_supervisee_cannot_record_their_own_supervision():
+    assert judge("supervision.recorded-by-other", supervision_snapshot(supervisee="sam"),
+                 actor=actor("sam", "staff")) == ["sam is the supervisee"]
 
 
 # --- supervision.progression-understood ----------------------------------------------------

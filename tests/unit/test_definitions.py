@@ -36,8 +36,9 @@ def test_the_shipped_definitions_are_valid():
     assert set(workflow.transitions) == {"request_approval", "return_for_changes", "approve",
                                          "activate",
                                          "start_review", "complete_review", "reduce_support",
-                                         "revise", "reinstate", "close"}
-    assert registry.pack_for(workflow).label == "support_plan@1.1.0"
+                                         "revise", "reinstate", "increase_support",
+                                         "close"}
+    assert registry.pack_for(workflow).label == "support_plan@1.2.0"
 
 
 def test_every_rule_reads_as_a_cannot_proceed_sentence():
@@ -77,8 +78,8 @@ def test_an_unknown_check_and_bad_parameters_are_errors(definitions):
 
 def test_every_problem_is_reported_at_once(definitions):
     problems = problems_with(definitions, **{
-        "rules/support_plan.toml": ('params = { min_records = 3 }',
-                                    'params = { min_records = "three", extra = 1 }'),
+        "rules/support_plan.toml": ('params = { min_records = 3,',
+                                    'params = { min_records = "three", extra = 1,'),
         "workflows/support_plan.toml": ('roles = ["system", "staff", "manager"]',
                                         'roles = ["system", "staff", "boss"]'),
     })

@@ -46,6 +46,7 @@ def plan_document(session: Session, plan: Plan, *, coached: bool = False) -> dic
         "editors": plans.editors_of(session, plan) if plan.draft is not None else [],
         "review_due_on": _date(plans.next_review_on(session, plan))
         if plan.current_version else None,
+        "interim_support": plan.interim_support,
         "created_at": iso(plan.created_at), "updated_at": iso(plan.updated_at),
         **content, **extra,
     }

@@ -24,7 +24,8 @@ def record_document(record: DailyRecord) -> dict:
             "next_step": record.next_step, "prompts": record.prompts,
             "completion": record.completion, "note": record.note,
             "language_flags": record.language_flags, "vocabulary": record.vocabulary,
-            "author": record.author.username, "created_at": iso(record.created_at)}
+            "author": record.author.username, "created_at": iso(record.created_at),
+            "recorded_at": iso(record.created_at), "late_entry": record.late_entry}
 
 
 def review_document(review: Review) -> dict:
@@ -33,6 +34,7 @@ def review_document(review: Review) -> dict:
             "trigger": cycle.trigger, "opened_at": iso(cycle.opened_at),
             "closed_at": iso(cycle.closed_at), "closed_by": cycle.closed_by,
             "evidence_since": cycle.evidence_since.isoformat() if cycle.evidence_since else None,
+            "due_on": cycle.due_on.isoformat() if cycle.due_on else None,
             "author": review.author.username, "written_at": iso(review.written_at),
             "updated_at": iso(review.updated_at), **review.content,
             # The coach's advice on the answers, as the vocabulary in use reads them today.

@@ -18,6 +18,7 @@ from .schemas import (
     PlanContentSchema,
     PlanCreateSchema,
     PlanUpdateSchema,
+    ReflectionsSchema,
     ReviewSchema,
     SupervisionCreateSchema,
     SupervisionRecordSchema,
@@ -166,7 +167,11 @@ ENDPOINTS = {
     },
     "/supervisions/{id}": {"get": ("One supervision", None, {200: "supervision", 404: "no"})},
     "/supervisions/{id}/record": {"put": ("Write the supervision record", "SupervisionRecord",
-                                          {200: "supervision", 422: "missing fields"})},
+                                          {200: "supervision", 403: "the supervisee",
+                                           422: "missing fields"})},
+    "/supervisions/{id}/reflections": {"put": (
+        "The supervisee's own reflections (the supervisee only)", "Reflections",
+        {200: "supervision", 403: "not the supervisee", 422: "missing"})},
     "/supervisions/{id}/transitions": {"get": ("Transitions you may fire, with checklists",
                                                None, {200: "{transitions: [...]}"})},
     "/supervisions/{id}/transitions/{name}": {"post": (
@@ -218,6 +223,7 @@ def build_spec() -> dict:
                          ("DailyRecord", DailyRecordSchema), ("Review", ReviewSchema),
                          ("SupervisionCreate", SupervisionCreateSchema),
                          ("SupervisionRecord", SupervisionRecordSchema),
+                         ("Reflections", ReflectionsSchema),
                          ("CompetencyCreate", CompetencyCreateSchema),
                          ("Training", TrainingSchema), ("Assessment", AssessmentSchema),
                          ("Observation", ObservationSchema)):

@@ -134,6 +134,7 @@ class TransitionRequestSchema(Schema):
     version = fields.Int(required=True, strict=True, validate=record_id_range())
     comment = text(2000)
     reason = text(2000)
+    hours_per_week = hours()  # increase_support: the interim weekly hours
 
 
 class EmptySchema(Schema):
@@ -199,13 +200,35 @@ class ReassessmentSchema(Schema):
     reinstate_when = text()
 
 
+INVOLVEMENT_HOW = ("in_person", "easy_read", "communication_aid", "advocate", "family",
+                   "observation", "declined")
+AGREEMENT = ("agrees", "does_not_agree", "lacks_capacity")
+
+
+class ReviewInvolvementSchema(Schema):
+    """How the person took part in their review (SPEC §10.2)."""
+
+    took_part = fields.Bool(allow_none=True, load_default=None)
+    how = fields.Str(allow_none=True, load_default=None, validate=validate.OneOf(INVOLVEMENT_HOW))
+    views = text()                       # in the person's own words
+    sought_otherwise = text()            # when they declined: how their views were sought
+    advocate_present = fields.Bool(load_default=False)
+    family_present = fields.Bool(load_default=False)
+
+
+class AgreementSchema(Schema):
+    decision = fields.Str(allow_none=True, load_default=None, validate=validate.OneOf(AGREEMENT))
+    best_interests_record = text()
+
+
 class ReviewSchema(Schema):
     improved = text()
     less_support = text()
     new_strengths = text()
     reduce_safely = text()
     matters_most = text()
-    person_involved = Answer(load_default=None, allow_none=True)
+    person_involved = Answer(load_default=None, allow_none=True)  # old free text: kept, not enough
+    involvement = fields.Nested(ReviewInvolvementSchema, allow_none=True, load_default=None)
     outcome_ratings = fields.List(fields.Nested(OutcomeRatingSchema), load_default=list)
     risks_reviewed = fields.List(fields.Str(), load_default=list)
     decision = fields.Str(allow_none=True, load_default=None, validate=validate.OneOf(DECISIONS))
@@ -215,7 +238,8 @@ class ReviewSchema(Schema):
     reduced_outcome_ids = fields.List(fields.Str(), load_default=list)
     reassessment = fields.Nested(ReassessmentSchema,
                                  load_default=lambda: {"monitoring": None, "reinstate_when": None})
-    person_agrees = Answer(load_default=None, allow_none=True)
+    person_agrees = Answer(load_default=None, allow_none=True)  # old answer: kept, not enough
+    agreement = fields.Nested(AgreementSchema, allow_none=True, load_default=None)
 
     @validates_schema
     def one_rating_per_outcome(self, data, **kwargs):
@@ -250,6 +274,10 @@ class SupervisionRecordSchema(Schema):
     outcome_link = fields.Nested(OutcomeLinkSchema, required=True)
     next_step = required_text()
     prompts = fields.Nested(SupervisionPromptsSchema, required=True)
+
+
+class ReflectionsSchema(Schema):
+    reflections = required_text()
 
 
 class SupervisionCreateSchema(Schema):

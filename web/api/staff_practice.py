@@ -16,6 +16,7 @@ from .schemas import (
     AssessmentSchema,
     CompetencyCreateSchema,
     ObservationSchema,
+    ReflectionsSchema,
     SupervisionCreateSchema,
     SupervisionRecordSchema,
     TrainingSchema,
@@ -33,7 +34,7 @@ def supervision_document(supervision: Supervision) -> dict:
             "period_start": supervision.period_start.isoformat(),
             "next_due_on": supervision.next_due_on.isoformat()
             if supervision.next_due_on else None,
-            "record": supervision.record,
+            "record": supervision.record, "reflections": supervision.reflections,
             "language_flags": coaching.advise(vocabulary_of(engine().registry),
                                               coaching.supervision_texts(supervision.record)),
             "recorded_by": supervision.recorded_by.username if supervision.recorded_by else None,
@@ -93,6 +94,15 @@ def write_supervision_record(supervision_id: int):
     body = load_body(SupervisionRecordSchema())
     return supervision_document(supervisions.write_record(db.session, actor, supervision_id,
                                                           body, engine().now()))
+
+
+@api.put("/supervisions/<int:supervision_id>/reflections")
+def write_supervision_reflections(supervision_id: int):
+    actor = current_actor()
+    supervisions.get(db.session, actor, supervision_id)
+    body = load_body(ReflectionsSchema())
+    return supervision_document(supervisions.write_reflections(
+        db.session, actor, supervision_id, body["reflections"], engine().now()))
 
 
 # --- competencies ------------------------------------------------------------------------

@@ -16,7 +16,15 @@ from engine.care.language import vocabulary_of
 from engine.care.models import DailyRecord, Plan
 from engine.core.errors import Forbidden, Invalid, NotFound
 
-from ..api.schemas import COMPLETION, DECISIONS, RATINGS, DailyRecordSchema, ReviewSchema
+from ..api.schemas import (
+    AGREEMENT,
+    COMPLETION,
+    DECISIONS,
+    INVOLVEMENT_HOW,
+    RATINGS,
+    DailyRecordSchema,
+    ReviewSchema,
+)
 from ..auth import page_actor
 from ..extensions import db
 from ..runtime import engine
@@ -76,6 +84,15 @@ QUESTION_LABELS = {
     "matters_most": ("What outcome matters most to the person now?",
                      "In their own words where you can."),
 }
+# How the person took part in the review (SPEC §10.2), in the form's words.
+HOW_LABELS = dict(zip(INVOLVEMENT_HOW, (
+    "In person", "With easy-read materials", "With a communication aid", "Through an advocate",
+    "Through family", "Through observation (staff watched how they responded)",
+    "They declined to take part")))
+AGREEMENT_LABELS = dict(zip(AGREEMENT, (
+    ("Agrees to the reduction", None),
+    ("Does not agree", "The reduction cannot go ahead while they do not agree."),
+    ("Lacks capacity to decide", "A best-interests decision must be recorded below."))))
 # The transition that enacts each decision of a review.
 DECISION_TRANSITIONS = {"continue": "complete_review", "reduce_support": "reduce_support",
                         "revise": "revise"}
@@ -257,6 +274,9 @@ def review(plan_id: int):
         evidence=_evidence_by_outcome(plan, since), next_steps=None if errors or not saved
         else _next_steps(plan, actor, saved.content.get("decision")),
         questions=QUESTION_LABELS, rating_labels=RATING_LABELS, decisions=DECISION_LABELS,
+        how_options=list(HOW_LABELS.items()),
+        agreement_options=[(name, label, hint) if hint else (name, label)
+                           for name, (label, hint) in AGREEMENT_LABELS.items()],
         decision_options=[(name, *label) for name, label in DECISION_LABELS.items()],
         outcome_names={o["id"]: o.get("statement") or o["id"]
                        for o in content.get("outcomes") or []},
@@ -287,6 +307,7 @@ def _review_values(content: dict[str, Any], version: dict[str, Any]) -> dict[str
     return {
         **{name: content.get(name) or "" for name in reviews.QUESTIONS},
         "person_involved": _answer(content.get("person_involved")),
+        **_involvement_values(content.get("involvement") or {}),
         "ratings": {o["id"]: {"rating": (ratings.get(o["id"]) or {}).get("rating") or "",
                               "evidence": (ratings.get(o["id"]) or {}).get("evidence") or ""}
                     for o in version.get("outcomes") or []},
@@ -299,8 +320,19 @@ def _review_values(content: dict[str, Any], version: dict[str, Any]) -> dict[str
         "reduced_outcome_ids": list(content.get("reduced_outcome_ids") or []),
         "monitoring": reassessment.get("monitoring") or "",
         "reinstate_when": reassessment.get("reinstate_when") or "",
-        "person_agrees": bool(content.get("person_agrees")),
+        "agreement": ((content.get("agreement") or {}).get("decision")) or "",
+        "best_interests_record":
+            ((content.get("agreement") or {}).get("best_interests_record")) or "",
     }
+
+
+def _involvement_values(involvement: dict[str, Any]) -> dict[str, Any]:
+    took_part = involvement.get("took_part")
+    return {"took_part": "yes" if took_part is True else "no" if took_part is False else "",
+            "how": involvement.get("how") or "", "views": involvement.get("views") or "",
+            "sought_otherwise": involvement.get("sought_otherwise") or "",
+            "advocate_present": bool(involvement.get("advocate_present")),
+            "family_present": bool(involvement.get("family_present"))}
 
 
 def _review_values_from_form(form: MultiDict, version: dict[str, Any]) -> dict[str, Any]:
@@ -310,6 +342,10 @@ def _review_values_from_form(form: MultiDict, version: dict[str, Any]) -> dict[s
     return {
         **{name: text(name) for name in reviews.QUESTIONS},
         "person_involved": text("person_involved"),
+        "took_part": text("took_part"), "how": text("how"), "views": text("views"),
+        "sought_otherwise": text("sought_otherwise"),
+        "advocate_present": form.get("advocate_present") == "yes",
+        "family_present": form.get("family_present") == "yes",
         "ratings": {o["id"]: {"rating": text(f"rating-{o['id']}"),
                               "evidence": text(f"evidence-{o['id']}")}
                     for o in version.get("outcomes") or []},
@@ -321,7 +357,8 @@ def _review_values_from_form(form: MultiDict, version: dict[str, Any]) -> dict[s
         "reduced_outcome_ids": form.getlist("reduced_outcome_ids"),
         "monitoring": text("monitoring"),
         "reinstate_when": text("reinstate_when"),
-        "person_agrees": form.get("person_agrees") == "yes",
+        "agreement": text("agreement"),
+        "best_interests_record": text("best_interests_record"),
     }
 
 
@@ -331,6 +368,12 @@ def _review_data(values: dict[str, Any], version: dict[str, Any]) -> dict[str, A
     data: dict[str, Any] = {
         **{name: values[name] or None for name in reviews.QUESTIONS},
         "person_involved": values["person_involved"] or None,
+        "involvement": {
+            "took_part": {"yes": True, "no": False}.get(values["took_part"]),
+            "how": values["how"] or None, "views": values["views"] or None,
+            "sought_otherwise": values["sought_otherwise"] or None,
+            "advocate_present": values["advocate_present"],
+            "family_present": values["family_present"]},
         "outcome_ratings": [{"outcome_id": outcome_id, "rating": given["rating"],
                              "evidence": given["evidence"] or None}
                             for outcome_id, given in values["ratings"].items()
@@ -347,7 +390,8 @@ def _review_data(values: dict[str, Any], version: dict[str, Any]) -> dict[str, A
             reduced_outcome_ids=values["reduced_outcome_ids"],
             reassessment={"monitoring": values["monitoring"] or None,
                           "reinstate_when": values["reinstate_when"] or None},
-            person_agrees=True if values["person_agrees"] else None)
+            agreement={"decision": values["agreement"] or None,
+                       "best_interests_record": values["best_interests_record"] or None})
     return data
 
 
@@ -360,8 +404,15 @@ def _review_errors(messages: dict[str, Any], data: dict[str, Any],
         if name in messages:
             errors.append((name, _with_label(label, messages[name])))
     if "person_involved" in messages:
-        errors.append(("person_involved", _with_label("How the person was involved",
+        errors.append(("person_involved", _with_label("Notes on involvement",
                                                       messages["person_involved"])))
+    involvement = messages.get("involvement") or {}
+    for key, label in (("took_part", "Whether the person took part"),
+                       ("how", "How the person took part"),
+                       ("views", "The person's views"),
+                       ("sought_otherwise", "How their views were sought otherwise")):
+        if isinstance(involvement, dict) and key in involvement:
+            errors.append((key, _with_label(label, involvement[key])))
     for index, problems in _indexed(messages.get("outcome_ratings")):
         outcome_id = data["outcome_ratings"][index]["outcome_id"]
         if "rating" in problems:
@@ -391,9 +442,13 @@ def _review_errors(messages: dict[str, Any], data: dict[str, Any],
                        ("reinstate_when", "When support is reinstated")):
         if key in (messages.get("reassessment") or {}):
             errors.append((key, _with_label(label, messages["reassessment"][key])))
-    if "person_agrees" in messages:
-        errors.append(("person_agrees", _with_label("The person's agreement",
-                                                    messages["person_agrees"])))
+    agreement = messages.get("agreement") or {}
+    if isinstance(agreement, dict) and "decision" in agreement:
+        errors.append(("agreement", "Choose whether the person agrees, does not agree or "
+                                    "lacks capacity to decide"))
+    if isinstance(agreement, dict) and "best_interests_record" in agreement:
+        errors.append(("best_interests_record", _with_label(
+            "Best-interests record", agreement["best_interests_record"])))
     return errors or [("review-form", "The review could not be saved; check the answers")]
 
 

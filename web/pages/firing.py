@@ -31,9 +31,11 @@ def fire_from_form(kind: str, ident: int, name: str, *, back: str,
         if version is None and not (given.isascii() and given.isdigit()):
             raise Invalid("the form was incomplete: reload the page and try again",
                           {"version": ["missing"]})
+        hours = _text("hours_per_week")
         return {"version": version if version is not None else int(given),
                 "comment": comment if comment is not None else _text("comment"),
-                "reason": _text("reason")}
+                "reason": _text("reason"),
+                **({"hours_per_week": _hours(hours)} if hours is not None else {})}
 
     title = name.replace("_", " ").capitalize()
     refused = not_done or (lambda why: f"{title}: not done — {why}.")
@@ -67,3 +69,14 @@ def _actor():
 def _text(field: str) -> str | None:
     value = request.form.get(field)
     return value.strip() or None if value else None
+
+
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 168:
+        raise Invalid("the hours per week must be a number from 0 to 168",
+                      {"hours_per_week": ["must be between 0 and 168 hours a week"]})
+    return value

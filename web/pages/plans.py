@@ -35,7 +35,7 @@ plans = Blueprint("plans", __name__)
 
 # Rules a transition's own form satisfies: they wait for what the user types, not for work.
 FORM_INPUTS = {"common.reason_recorded": "reason", "review.trigger_recorded": "reason",
-               "common.comment_recorded": "comment"}
+               "common.comment_recorded": "comment", "increase.hours_recorded": "hours_per_week"}
 
 
 # --- the list and a new person ---------------------------------------------------------------

@@ -89,6 +89,7 @@ def supervision(supervision_id: int):
     item = supervisions.get(db.session, actor, supervision_id)
     errors, values = {}, item.record or {}
     if request.method == "POST":
+        supervisions.require_recorder(actor, item)  # before the form: a supervisee never may
         values = _supervision_form(request.form)
         try:
             supervisions.write_record(db.session, actor, supervision_id,
@@ -120,6 +121,21 @@ def _coach_view(record) -> dict:
     return {"coach_flags": coaching.advise(vocabulary_of(engine().registry),
                                            coaching.supervision_texts(record)),
             "coach_fields": fields, "flag_categories": FLAG_CATEGORIES}
+
+
+@practice.post("/supervisions/<int:supervision_id>/reflections")
+@login_required
+def reflections(supervision_id: int):
+    """The supervisee's own reflections: theirs alone to write (the engine refuses others)."""
+    actor = page_actor()
+    supervisions.get(db.session, actor, supervision_id)
+    text = (request.form.get("reflections") or "").strip()
+    if not text:
+        flash("Write your reflections before saving them.", "error")
+    else:
+        supervisions.write_reflections(db.session, actor, supervision_id, text, engine().now())
+        flash("Your reflections are saved with the supervision.", "success")
+    return redirect(url_for("practice.supervision", supervision_id=supervision_id))
 
 
 @practice.route("/competencies/<int:competency_id>", methods=["GET", "POST"])
