@@ -46,6 +46,10 @@ class TimerSpec:
     at: str | None = None        # a date of the subject (a name the subject kind knows) …
     after_days: Any = None       # … or this many days after entering the state
     before_days: Any = None      # with `at`: this many days before that date
+    # A timer normally belongs to the subject's version when it was set, and goes stale when
+    # the subject changes. versioned = false: it stands while the subject stays in the state
+    # (edits in the state do not cancel it), and its transition's rules judge it when it fires.
+    versioned: bool = True
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ def _fire_timer(engine: Engine, session: Session, timer: Timer, now: datetime,
         # timer was set is stale, and firing it again would be a duplicate.
         fired = engine.fire_in_transaction(session, timer.subject_type, timer.subject_id,
                                            timer.transition, Actor.system(),
-                                           version=timer.subject_version)
+                                           version=timer.subject_version or None)
         result.detail = f"{fired.event.document()['from']} → {fired.subject.state}"
     except (Conflict, NotFound):
         result.outcome, result.detail = "stale", "the subject has moved on since it was set"

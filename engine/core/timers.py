@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from engine.core.definitions import Registry, TimerSpec, WorkflowDef
 from engine.core.models import Timer
 
+UNVERSIONED = 0  # a timer's subject_version when it does not go stale with the subject
+
 
 def schedule(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
              spec: TimerSpec, now: datetime) -> Timer | None:
@@ -28,7 +30,7 @@ def schedule(session: Session, registry: Registry, workflow: WorkflowDef, subjec
         due_at = now + timedelta(days=registry.setting(spec.after_days))
     timer = Timer(workflow=workflow.name, subject_type=workflow.kind.name, subject_id=subject.id,
                   transition=spec.transition, due_at=due_at, status="pending", created_at=now,
-                  subject_version=subject.lock_version)
+                  subject_version=subject.lock_version if spec.versioned else UNVERSIONED)
     session.add(timer)
     return timer
 

@@ -22,6 +22,18 @@ def trigger_recorded(ctx: RuleContext) -> list[str]:
     return [f"{when} and no reason (incident, change in needs, request) was given"]
 
 
+@check("revision.review_date_passed")
+def review_date_passed(ctx: RuleContext) -> list[str]:
+    """A revision is overdue once the version in force reaches its review date."""
+    if not ctx.subject.has_approved_version:
+        return ["the plan has no approved version in force yet"]
+    due = ctx.subject.next_review_on
+    if due is None or ctx.today < due:
+        return [f"the version in force is not due for review until {due}" if due else
+                "the version in force has no review date"]
+    return []
+
+
 def needs_review(func):
     """A review-cycle check fails with NO_REVIEW until the cycle has a review record."""
 

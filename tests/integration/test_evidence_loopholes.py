@@ -16,8 +16,9 @@ def at(text: str) -> datetime:
 
 def tick(app, when: str):
     with app.app_context():
-        sweep(app.extensions["strengthwise"], db.session, at(when))
+        report = sweep(app.extensions["strengthwise"], db.session, at(when))
         db.session.remove()
+    return report
 
 
 def report(app, today: str) -> dict:
@@ -100,7 +101,7 @@ def test_a_reduction_the_person_agrees_to_goes_ahead(api, app, clock):
     api.as_("sam").post(f"/plans/{plan['id']}/reviews", reduction())
     fired = api.as_("max").fire(plan["id"], "reduce_support")
     assert fired.status == 200, fired
-    assert fired.json["event"]["rule_pack"] == "support_plan@1.2.0"
+    assert fired.json["event"]["rule_pack"] == "support_plan@1.3.0"
 
 
 def test_lacking_capacity_needs_a_best_interests_record(api, app, clock):
@@ -311,6 +312,27 @@ def test_a_plan_being_revised_stays_in_the_overdue_list_and_the_quality_audit(ap
                                      "riverside", date(2027, 4, 1))
         db.session.remove()
     assert plan["id"] in {finding.plan_id for finding in findings}
+
+
+def test_a_revision_that_outlasts_its_review_date_reaches_the_managers_inbox(api, app, clock):
+    """The sweep watches a plan in revision too: saving the draft does not cancel the timer,
+    the review date passing opens a task for the managers, approving the revision closes it."""
+    from tests.helpers import plan_content
+    plan = review_due(api, app, clock)
+    api.as_("sam").post(f"/plans/{plan['id']}/reviews", review_record(
+        decision="revise", next_review_date="2027-03-01"))
+    assert api.as_("sam").fire(plan["id"], "revise").status == 200
+    clock.set(at("2027-02-10T10:00"))
+    api.as_("sam").edit(plan["id"], **plan_content(next_review_date="2027-06-01"))
+    assert [r.outcome for r in tick(app, "2027-02-28T23:00").timers] == []
+    [fired] = tick(app, "2027-03-01T00:30").timers
+    assert (fired.transition, fired.outcome) == ("flag_overdue_revision", "advanced")
+    assert open_tasks(app, plan["id"]) == [("finish_revision", "manager", "2027-03-01")]
+    assert api.as_("mia").get(f"/plans/{plan['id']}").json["state"] == "draft"
+    assert tick(app, "2027-03-02T00:30").timers == []  # it fires once
+    clock.set(at("2027-03-02T10:00"))
+    assert api.as_("max").fire(plan["id"], "approve").status == 200
+    assert open_tasks(app, plan["id"]) == []
 
 
 # --- supervision is written by the supervisor -----------------------------------------------

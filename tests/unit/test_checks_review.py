@@ -76,6 +76,27 @@ def test_a_plan_without_a_review_date_needs_a_reason():
         "given"]
 
 
+# --- revision.review-date-passed -------------------------------------------------------------
+
+def overdue_revision(current_version, next_review_on):
+    snapshot = plan_snapshot(current_version=current_version, next_review_on=next_review_on)
+    return judge("revision.review-date-passed", snapshot, actor=actor("system", "system"))
+
+
+@pytest.mark.parametrize("due", [TODAY, TODAY - timedelta(days=10)])
+def test_a_revision_is_flagged_once_the_version_in_force_is_due(due):
+    assert overdue_revision(1, due) == []
+
+
+def test_a_revision_before_its_review_date_is_not_flagged():
+    assert overdue_revision(1, TODAY + timedelta(days=1)) == [
+        f"the version in force is not due for review until {TODAY + timedelta(days=1)}"]
+
+
+def test_a_first_draft_has_no_version_in_force_to_be_overdue():
+    assert overdue_revision(None, TODAY) == ["the plan has no approved version in force yet"]
+
+
 # --- review.recorded -----------------------------------------------------------------------
 
 def test_an_unanswered_question_is_named_in_its_own_words():

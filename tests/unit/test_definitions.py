@@ -37,8 +37,8 @@ def test_the_shipped_definitions_are_valid():
                                          "activate",
                                          "start_review", "complete_review", "reduce_support",
                                          "revise", "reinstate", "increase_support",
-                                         "close"}
-    assert registry.pack_for(workflow).label == "support_plan@1.2.0"
+                                         "flag_overdue_revision", "close"}
+    assert registry.pack_for(workflow).label == "support_plan@1.3.0"
 
 
 def test_every_rule_reads_as_a_cannot_proceed_sentence():
