@@ -56,6 +56,7 @@ ANSWERS: dict[tuple[str, str], type[Schema]] = {
     ("/supervisions", "post"): responses.SupervisionSchema,
     ("/supervisions/{id}", "get"): responses.SupervisionSchema,
     ("/supervisions/{id}/record", "put"): responses.SupervisionSchema,
+    ("/supervisions/{id}/reflections", "put"): responses.SupervisionSchema,
     ("/supervisions/{id}/transitions", "get"): responses.TransitionsSchema,
     ("/supervisions/{id}/transitions/{name}", "post"): responses.fired("supervision"),
     ("/supervisions/{id}/audit", "get"): responses.EventsSchema,
