@@ -237,7 +237,7 @@ class SupervisionSchema(Open):
     service = fields.Str(required=True)
     scheduled_for = day()
     record = fields.Dict(allow_none=True)
-    reflections = fields.Str(allow_none=True)
+    reflections = fields.Dict(allow_none=True)  # {text, by, at}
     language_flags = fields.List(fields.Dict())
 
 
