@@ -3,7 +3,7 @@ strengths (the five questions) and proposes a decision, which the manager's tran
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -46,6 +46,23 @@ def open_new_cycle(session: Session, plan: Plan, now: datetime, trigger: str,
         if previous and previous.closed_at else None)
     session.add(cycle)
     return cycle
+
+
+def open_new_cycles(session: Session, openings: Sequence[tuple[Plan, str]], now: datetime,
+                    zone: ZoneInfo) -> None:
+    """`open_new_cycle` for many (plan, trigger) pairs: the previous cycles read by one query."""
+    latest: dict[int, ReviewCycle] = {}
+    for cycle in session.scalars(select(ReviewCycle).where(
+            ReviewCycle.plan_id.in_({plan.id for plan, _ in openings}))):
+        if cycle.plan_id not in latest or cycle.number > latest[cycle.plan_id].number:
+            latest[cycle.plan_id] = cycle
+    for plan, trigger in openings:
+        previous = latest.get(plan.id)
+        session.add(ReviewCycle(
+            plan_id=plan.id, number=(previous.number + 1) if previous else 1, opened_at=now,
+            trigger=trigger,
+            evidence_since=previous.closed_at.astimezone(zone).date()
+            if previous and previous.closed_at else None))
 
 
 def close_cycle(session: Session, plan: Plan, now: datetime, transition: str) -> None:

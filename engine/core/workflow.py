@@ -57,6 +57,12 @@ class _StateHolder:
         self._subject._state = value
 
 
+def move_state(workflow: WorkflowDef, transition: TransitionDef, subject: WorkflowSubject) -> None:
+    """Move the subject's state through the workflow's shared machine (the engine's only way)."""
+    assert workflow.machine is not None  # built when the registry loads
+    workflow.machine.events[transition.name].trigger(_StateHolder(subject))
+
+
 class Engine:
     """Workflow definitions, rule packs, settings and a clock: everything firing needs."""
 
@@ -128,7 +134,7 @@ class Engine:
         workflow = self.workflow_of(subject)
         snapshot = workflow.kind.snapshot(session, subject)
         now = self.now()
-        return [Option(transition, self._judge(workflow, transition, snapshot, actor, now, {}))
+        return [Option(transition, self.judge(workflow, transition, snapshot, actor, now, {}))
                 for transition in workflow.transitions_from(subject.state)
                 if actor.role in transition.roles]
 
@@ -185,7 +191,7 @@ class Engine:
                                 f"{', '.join(transition.sources)}, not from {subject.state}")]
         else:
             snapshot = workflow.kind.snapshot(session, subject)
-            verdicts = self._judge(workflow, transition, snapshot, actor, now, inputs)
+            verdicts = self.judge(workflow, transition, snapshot, actor, now, inputs)
         failing = [verdict for verdict in verdicts if verdict.blocks]
         if failing:
             event = self._audit(**record, outcome="blocked", verdicts=verdicts)
@@ -202,7 +208,8 @@ class Engine:
         event = self._audit(**record, outcome="advanced", verdicts=verdicts)
         return Fired(subject, event)
 
-    def _judge(self, workflow, transition, snapshot, actor, now, inputs) -> list[Verdict]:
+    def judge(self, workflow, transition, snapshot, actor, now, inputs) -> list[Verdict]:
+        """Every rule guarding `transition`, judged on the snapshot."""
         context = RuleContext(subject=snapshot, actor=actor, now=now, today=self.today(now),
                               inputs=inputs)
         return evaluate(self.registry.rules_for(workflow, transition), context, self.settings)
@@ -215,7 +222,7 @@ class Engine:
         # UPDATE (one version bump) in the single flush below.
         source_state, destination = workflow.states[source], workflow.states[transition.dest]
         with session.no_autoflush:
-            workflow.machine.events[transition.name].trigger(_StateHolder(subject))
+            move_state(workflow, transition, subject)
             effect_context = EffectContext(session=session, subject=subject, actor=actor,
                                            transition=transition.name, now=now, today=today,
                                            inputs=inputs, settings=self.settings,
@@ -243,11 +250,16 @@ class Engine:
         for spec in opening:
             tasks.open_task(session, self.registry, workflow, subject, spec, now, today)
 
-    def _audit(self, *, session, workflow, subject, actor, transition, now, inputs, source,
-               outcome, verdicts) -> Recorded:
+    def _audit(self, *, session, outcome, verdicts, **record) -> Recorded:
+        return audit.append(session, **self.audit_fields(**record, outcome=outcome,
+                                                         verdicts=verdicts))
+
+    def audit_fields(self, *, workflow, subject, actor, transition, now, inputs, source,
+                     outcome, verdicts, session=None) -> dict[str, Any]:
+        """The fields of the audit event for one attempt (what `audit.append` takes)."""
         # `to` is where the attempt was headed; `outcome` says whether it got there.
-        return audit.append(
-            session, at=now, actor=actor.username, actor_role=actor.role,
+        return dict(
+            at=now, actor=actor.username, actor_role=actor.role,
             workflow=workflow.name, subject_type=workflow.kind.name, subject_id=subject.id,
             service=subject.service.name, transition=transition.name,
             **{"from": source, "to": transition.dest},
