@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Optional, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.care.models import Plan, Review, ReviewCycle
@@ -56,13 +56,16 @@ def open_new_cycles(session: Session, openings: Sequence[tuple[Plan, str]], now:
             ReviewCycle.plan_id.in_({plan.id for plan, _ in openings}))):
         if cycle.plan_id not in latest or cycle.number > latest[cycle.plan_id].number:
             latest[cycle.plan_id] = cycle
+    rows = []
     for plan, trigger in openings:
         previous = latest.get(plan.id)
-        session.add(ReviewCycle(
+        rows.append(dict(
             plan_id=plan.id, number=(previous.number + 1) if previous else 1, opened_at=now,
-            trigger=trigger,
+            trigger=trigger, closed_at=None, closed_by=None,
             evidence_since=previous.closed_at.astimezone(zone).date()
             if previous and previous.closed_at else None))
+    if rows:  # one executemany (the ORM would insert one row at a time to learn the ids)
+        session.connection().execute(insert(ReviewCycle.__table__), rows)
 
 
 def close_cycle(session: Session, plan: Plan, now: datetime, transition: str) -> None:

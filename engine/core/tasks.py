@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, true, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from engine.core import audit
@@ -38,26 +38,37 @@ def open_tasks(session: Session, registry: Registry, workflow: WorkflowDef,
     if not openings:
         return
     kind = workflow.kind
-    already = set(session.execute(select(Task.subject_id, Task.kind).where(
+    already: set[tuple[int, str]] = {(subject_id, task_kind) for subject_id, task_kind in
+                                     session.execute(select(Task.subject_id, Task.kind).where(
         Task.subject_type == kind.name,
         Task.subject_id.in_({subject.id for subject, _ in openings}),
         Task.kind.in_({spec.kind for _, spec in openings}),
-        Task.status.in_(OPEN_STATUSES))).tuples())
+        Task.status.in_(OPEN_STATUSES)))}
+    rows = []
     for subject, spec in openings:
         if (subject.id, spec.kind) not in already:
             already.add((subject.id, spec.kind))
-            _new_task(session, registry, workflow, subject, spec, now, today)
+            rows.append(_task_values(session, registry, workflow, subject, spec, now, today))
+    if rows:  # a Core executemany: the ORM inserts one row at a time where it needs the ids
+        session.connection().execute(insert(_tasks), rows)
 
 
 def _new_task(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
               spec: TaskSpec, now: datetime, today: date) -> Task:
+    task = Task(**_task_values(session, registry, workflow, subject, spec, now, today))
+    session.add(task)
+    return task
+
+
+def _task_values(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
+                 spec: TaskSpec, now: datetime, today: date) -> dict[str, Any]:
     kind = workflow.kind
     assignee_id = kind.people[spec.assignee](session, subject) if spec.assignee else None
     due_days = registry.setting(spec.due_days)
     due = today + timedelta(days=due_days) if due_days is not None else None
     if spec.due_on is not None:
         due = kind.dates[spec.due_on](subject)
-    task = Task(
+    return dict(
         kind=spec.kind, workflow=workflow.name, subject_type=kind.name, subject_id=subject.id,
         service_id=subject.service_id, title=spec.title.format(**kind.describe(subject)),
         assignee_id=assignee_id,
@@ -66,10 +77,8 @@ def _new_task(session: Session, registry: Registry, workflow: WorkflowDef, subje
         role=spec.role or (None if assignee_id else "manager"),
         due=due, status="open", created_at=now,
         follow_up=due + timedelta(days=registry.settings["review.escalate_after_days"])
-        if due else None,
+        if due else None, closed_at=None, escalated_at=None, parent_id=None,
     )
-    session.add(task)
-    return task
 
 
 _tasks: Table = Task.__table__
