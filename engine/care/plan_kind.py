@@ -8,7 +8,8 @@ from typing import Any, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, joinedload
 
 from engine.care import plans, reviews
 from engine.care.models import Acknowledgement, DailyRecord, Person, Plan, PlanVersion
@@ -45,7 +46,11 @@ class PlanSnapshot:
     @cached_property
     def editors(self) -> list[str]:
         """Who authored or edited the current draft round, in the order they first edited."""
-        return plans.editors_of(self._session, self._plan)
+        loaded = sa_inspect(self._plan).dict.get("round_editors")  # loaded with the lock
+        if loaded is None:
+            return plans.editors_of(self._session, self._plan)
+        return [editor.user.username for editor in
+                sorted(loaded, key=lambda editor: (editor.first_edit_at, editor.user.username))]
 
     @cached_property
     def acknowledged_by(self) -> set[str]:
@@ -258,4 +263,5 @@ PLAN_KIND = register(SubjectKind(
     people={"key_worker": _key_worker_id},
     batch_effects={"open_review_cycle": _open_review_cycles},
     prepare=_prepare,
+    lock_options=(joinedload(Plan.round_editors),),
 ))

@@ -15,17 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, lazyload, scoped_session
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine.core import audit, tasks, timers
 from engine.core.access import Actor
 from engine.core.definitions import StateDef, TransitionDef, WorkflowDef
 from engine.core.rules import Verdict
 from engine.core.subjects import EffectContext, SubjectKind
+from engine.core.uow import flush_rest, write_columns
 from engine.core.workflow import SOURCE_RULE, Engine, move_state
 
 
@@ -189,10 +187,8 @@ def _advance(engine: Engine, session: Session, moves: dict[tuple[str, str, str],
             if moved and source_state.timers:
                 timers.cancel_pending_many(session, kind.name, ids)
             groups.append((workflow, transition, destination, moved, group))
-            _write_subjects(session, kind, [move.subject for move in group])
-    # (`dirty` is optimistic: the subjects written above are listed with no change left.)
-    if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
-        session.flush()  # what the effects added or changed beyond the subjects' columns
+            write_columns(session, kind.model, [move.subject for move in group])
+    flush_rest(session)  # what the effects added or changed beyond the subjects' columns
     for workflow, transition, destination, moved, group in groups:
         _enter(engine, session, workflow, transition, destination, moved,
                [move.subject for move in group], now, today)
@@ -210,43 +206,3 @@ def _enter(engine: Engine, session: Session, workflow: WorkflowDef, transition: 
     tasks.open_tasks(session, engine.registry, workflow,
                      [(subject, spec) for subject in subjects for spec in opening], now, today)
 
-
-def _write_subjects(session: Session, kind: SubjectKind, subjects: list[Any]) -> None:
-    """UPDATE the moved subjects as the ORM's flush would (each checked against its version
-    and given the next), but with one executemany per set of changed columns: the ORM writes a
-    versioned row one statement at a time. A subject whose relationships changed too is left
-    for the flush."""
-    mapper: Any = sa_inspect(kind.model)
-    table = mapper.local_table
-    version_column = mapper.version_id_col
-    version_key = mapper.get_property_by_column(version_column).key
-    columns = [(attr.key, attr.columns[0].name) for attr in mapper.column_attrs
-               if attr.key != version_key]
-    groups: dict[tuple[str, ...], list[tuple[Any, dict[str, Any]]]] = {}
-    for subject in subjects:
-        state = sa_inspect(subject)
-        if any(state.attrs[rel.key].history.has_changes() for rel in mapper.relationships):
-            continue
-        changed = {key: state.attrs[key].history.added[0] for key, _ in columns
-                   if state.attrs[key].history.added}
-        if changed:
-            groups.setdefault(tuple(sorted(changed)), []).append((subject, changed))
-    names = dict(columns)
-    for keys, group in groups.items():
-        statement = (update(table)
-                     .where(table.c.id == bindparam("b_id"),
-                            version_column == bindparam("b_version"))
-                     .values({names[key]: bindparam(f"v_{key}") for key in keys}
-                             | {version_column.name: bindparam("b_next")}))
-        result = session.connection().execute(statement, [
-            {"b_id": subject.id, "b_version": getattr(subject, version_key),
-             "b_next": getattr(subject, version_key) + 1,
-             **{f"v_{key}": value for key, value in changed.items()}}
-            for subject, changed in group])
-        if result.rowcount != len(group):
-            raise StaleDataError(f"{len(group) - result.rowcount} of {len(group)} "
-                                 f"{kind.name} rows changed under their lock")
-        for subject, changed in group:
-            for key, value in changed.items():
-                set_committed_value(subject, key, value)
-            set_committed_value(subject, version_key, getattr(subject, version_key) + 1)

@@ -53,6 +53,9 @@ class SubjectKind:
     batch_effects: Mapping[str, Callable[[Sequence[EffectContext]], None]] = field(
         default_factory=dict)
     prepare: Optional[Callable[[Session, Sequence[Any]], None]] = None
+    # Loader options for the statement that locks a subject to fire a transition: what the
+    # rules read on every firing can come with the lock instead of in statements of its own.
+    lock_options: tuple[Any, ...] = ()
 
 
 KINDS: dict[str, SubjectKind] = {}

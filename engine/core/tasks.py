@@ -28,7 +28,7 @@ def open_task(session: Session, registry: Registry, workflow: WorkflowDef, subje
         Task.status.in_(OPEN_STATUSES)))
     if existing is not None:
         return existing
-    return _new_task(session, registry, workflow, subject, spec, now, today)
+    return new_task(session, registry, workflow, subject, spec, now, today)
 
 
 def open_tasks(session: Session, registry: Registry, workflow: WorkflowDef,
@@ -53,8 +53,9 @@ def open_tasks(session: Session, registry: Registry, workflow: WorkflowDef,
         session.connection().execute(insert(_tasks), rows)
 
 
-def _new_task(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
-              spec: TaskSpec, now: datetime, today: date) -> Task:
+def new_task(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
+             spec: TaskSpec, now: datetime, today: date) -> Task:
+    """Open the task `spec` describes, without looking for one already open."""
     task = Task(**_task_values(session, registry, workflow, subject, spec, now, today))
     session.add(task)
     return task

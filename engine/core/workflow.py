@@ -6,7 +6,8 @@ from datetime import date, datetime
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from engine.core import audit, tasks, timers
 from engine.core.access import Actor
@@ -14,10 +15,10 @@ from engine.core.audit import Recorded
 from engine.core.clock import Clock, SystemClock
 from engine.core.definitions import Registry, TransitionDef, WorkflowDef
 from engine.core.errors import Blocked, Conflict, Denied, NotFound, OutOfScope
-from engine.core.models import WorkflowSubject
+from engine.core.models import Task, WorkflowSubject
 from engine.core.rules import RuleContext, Verdict, evaluate
 from engine.core.subjects import KINDS, EffectContext, SubjectKind
-from engine.core.uow import lock, unit_of_work
+from engine.core.uow import flush_rest, unit_of_work, write_columns
 from engine.core.words import and_join, plural, with_article
 
 SOURCE_RULE = "workflow.source-state"
@@ -151,7 +152,7 @@ class Engine:
         check (the scheduler holds the subject's lock and knows it is current).
         """
         scope = self.kind(kind).scope
-        subject = lock(session, scope.model, ident)
+        subject, has_open_tasks = _lock_to_fire(session, self.kind(kind), ident)
         if subject is None:
             raise scope.not_found(ident)
         workflow = self.workflow_of(subject)
@@ -204,7 +205,8 @@ class Engine:
                               "severity": v.severity} for v in warnings],
                           event=event)
 
-        self._advance(session, workflow, transition, subject, snapshot, actor, now, inputs)
+        self._advance(session, workflow, transition, subject, snapshot, actor, now, inputs,
+                      has_open_tasks)
         event = self._audit(**record, outcome="advanced", verdicts=verdicts)
         return Fired(subject, event)
 
@@ -215,7 +217,7 @@ class Engine:
         return evaluate(self.registry.rules_for(workflow, transition), context, self.settings)
 
     def _advance(self, session, workflow, transition, subject, snapshot, actor, now,
-                 inputs) -> None:
+                 inputs, has_open_tasks=True) -> None:
         kind, source, today = workflow.kind, subject.state, self.today(now)
         moved = source != transition.dest
         # Every change to the subject is made before any SQL runs, so it is written by one
@@ -238,17 +240,24 @@ class Engine:
             closing = list(transition.closes_tasks)
             if moved:
                 closing += [task.kind for task in source_state.tasks]
-            tasks.close_tasks(session, kind.name, subject.id, closing, now)
+            if has_open_tasks:  # else there is nothing to close: no statement for it
+                tasks.close_tasks(session, kind.name, subject.id, closing, now)
             if moved and source_state.timers:
                 timers.cancel_pending(session, kind.name, subject.id)
-        session.flush()
+        write_columns(session, kind.model, [subject])
+        flush_rest(session)
         opening = list(transition.opens_tasks)
         if moved:
             opening = list(destination.tasks) + opening
             for spec in destination.timers:
                 timers.schedule(session, self.registry, workflow, subject, spec, now)
+        opened: set[str] = set()
         for spec in opening:
-            tasks.open_task(session, self.registry, workflow, subject, spec, now, today)
+            if has_open_tasks:
+                tasks.open_task(session, self.registry, workflow, subject, spec, now, today)
+            elif spec.kind not in opened:  # none was open: no need to look for one
+                tasks.new_task(session, self.registry, workflow, subject, spec, now, today)
+            opened.add(spec.kind)
 
     def _audit(self, *, session, outcome, verdicts, **record) -> Recorded:
         return audit.append(session, **self.audit_fields(**record, outcome=outcome,
@@ -266,3 +275,26 @@ class Engine:
             outcome=outcome, checks=[verdict.as_dict() for verdict in verdicts],
             comment=inputs.get("comment"), reason=inputs.get("reason"),
             rule_pack=self.registry.pack_for(workflow).label)
+
+
+_FIRING_LOCKS: dict[str, Any] = {}
+
+
+def _lock_to_fire(session: Session, kind: SubjectKind, ident: int) -> tuple[Any, bool]:
+    """The subject locked for update with its service and what the kind loads with the lock,
+    and whether it has any open task, in one statement built once per kind; (None, False) if
+    there is no such subject."""
+    statement = _FIRING_LOCKS.get(kind.name)
+    if statement is None:
+        model: Any = kind.model
+        open_task = (exists().where(Task.subject_type == kind.name, Task.subject_id == model.id,
+                                    Task.status.in_(tasks.OPEN_STATUSES))
+                     .label("has_open_tasks"))
+        statement = _FIRING_LOCKS[kind.name] = (
+            select(model, open_task).where(model.id == bindparam("ident"))
+            .with_for_update(of=model)
+            .options(lazyload("*"), joinedload(model.service, innerjoin=True),
+                     *kind.lock_options)
+            .execution_options(populate_existing=True))
+    row = session.execute(statement, {"ident": ident}).unique().one_or_none()
+    return (None, False) if row is None else (row[0], bool(row[1]))
