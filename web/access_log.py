@@ -4,7 +4,8 @@ A read is not made to wait for, or pay for, a write transaction of its own: each
 the reads its requests made in a buffer, and a background thread writes the buffer with one
 INSERT in one transaction every `FLUSH_SECONDS` (and whenever it holds `FLUSH_ROWS`). Readers of
 the access log flush first, and the buffer is flushed when the process exits normally
-(including a gunicorn worker's graceful exit), so no normal request's read goes unrecorded.
+(including a gunicorn worker's graceful exit) and when the app disposes of its database engine,
+so no normal request's read goes unrecorded.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine as SqlEngine
 
 from engine.care.access_log import read_row, write_reads
@@ -42,6 +43,9 @@ class ReadBuffer:
         self._rows: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._writing = threading.Lock()  # one flush at a time keeps the rows in order
+        # An app that is done with its database (tests, benchmarks) writes what it still
+        # holds before the database may go away.
+        event.listen(sql, "engine_disposed", lambda _engine: self.flush())
 
     def add(self, row: dict[str, Any]) -> None:
         with self._lock:
