@@ -141,6 +141,7 @@ def test_three_workers_and_two_schedulers_lose_nothing_and_fire_nothing_twice(
         for process in processes:
             process.log.close()
 
+    assert "run one `strengthwise scheduler`" in serve_log.read_text()  # none in the workers
     # No lost update: each plan's version moved once per edit that was answered 200.
     for plan in drafts:
         saved = outcomes[(plan["id"], 200)]
