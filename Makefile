@@ -29,7 +29,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+# The benchmarks' peer (Django, django-fsm-2, django-fsm-log) is an optional extra: if it cannot
+# be installed, bench/peer.py says so and times strengthwise alone.
+PEER_STAMP := $(VENV)/.peer-installed
+$(PEER_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,peer]' || echo "the peer's packages could not be installed: bench/peer.py will skip the peer" >&2
+	touch $(PEER_STAMP)
+
+bench: $(STAMP) $(PEER_STAMP)
 	$(BIN)/python -m bench
 
 clean:

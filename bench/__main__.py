@@ -6,7 +6,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
-HELPERS = {"common"}
+HELPERS = {"common", "peer_models"}
 
 
 def available() -> list[str]:

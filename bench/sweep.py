@@ -36,7 +36,8 @@ SIZES = (10_000, 100_000)
 DUE = 1_000
 SERVICES, STAFF_EACH = 20, 5
 RUNS = 3
-MIN_RATE = 500.0
+# Due plans per second, per backend (issue 14).
+MIN_RATE = {"sqlite": 1000.0, "postgresql": 500.0}
 MAX_RATIO = 1.3
 REVIEW_DAY = date.fromisoformat(plan_content("")["next_review_date"])  # 2027-01-12
 # The first sweep after the reviews of REVIEW_DAY fell due at midnight in London (GMT then).
@@ -78,7 +79,8 @@ def bench_backend(scratch: SQLiteScratch | PostgresScratch) -> None:
                 with scratch.copy(url) as copy:
                     runs.append(sweep_once(copy))
         medians[size] = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
-        report_size(size, seeded_in, runs, medians[size])
+        report_size(size, seeded_in, runs, medians[size],
+                    MIN_RATE["sqlite" if isinstance(scratch, SQLiteScratch) else "postgresql"])
     small, large = SIZES
     print("  " + judge(f"time({large:,})/time({small:,})",
                        medians[large].seconds / medians[small].seconds, MAX_RATIO))
@@ -153,7 +155,8 @@ def tally() -> dict[str, int]:
     return result
 
 
-def report_size(size: int, seeded_in: float, runs: list[Run], median: Run) -> None:
+def report_size(size: int, seeded_in: float, runs: list[Run], median: Run,
+                min_rate: float) -> None:
     """Print one size's median sweep and its rate against the target, and per timer: the CPU
     time of this process, the statements sent and the time spent in the driver executing them
     (the CPU time reads past other load on the machine; PostgreSQL's own is not in it)."""
@@ -164,4 +167,4 @@ def report_size(size: int, seeded_in: float, runs: list[Run], median: Run) -> No
           f"{1000 * median.sql_seconds / DUE:.2f} ms in the driver's execute; "
           f"{1000 * median.cpu_seconds / DUE:.2f} ms CPU in this process; "
           f"{median.statements / DUE:.1f} SQL statements")
-    print("    " + judge("due plans/s", DUE / median.seconds, MIN_RATE, at_least=True))
+    print("    " + judge("due plans/s", DUE / median.seconds, min_rate, at_least=True))

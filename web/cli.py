@@ -209,16 +209,30 @@ def account_errors(what: str):
 @click.command("serve")
 @click.option("--host", default=None, help="Address to listen on (config server.host).")
 @click.option("--port", default=None, type=int, help="Port to listen on (config server.port).")
+@click.option("--workers", default=1, type=click.IntRange(min=1), show_default=True,
+              help="Processes to serve with: 1 is waitress in this process; more is gunicorn "
+                   "(POSIX), and the scheduler must then run as `strengthwise scheduler`.")
 @with_appcontext
-def serve_command(host: str | None, port: int | None) -> None:
-    """Run the web app and API with the waitress production server."""
-    from waitress import serve
-
+def serve_command(host: str | None, port: int | None, workers: int) -> None:
+    """Run the web app and API: waitress in this process, or gunicorn with --workers N."""
     require_schema()
     settings = engine().settings
     host = host or settings["server.host"]
     port = port or settings["server.port"]
     app = current_app._get_current_object()
+    if workers > 1:
+        from .workers import serve_workers
+
+        # An embedded scheduler would run once per worker: the operator runs one instead.
+        click.echo(f"Scheduler not running in the {workers} web workers: run one "
+                   "`strengthwise scheduler` process beside them.", err=True)
+        click.echo(f"strengthwise serving on http://{host}:{port} with {workers} gunicorn "
+                   "workers (Ctrl+C to stop)", err=True)
+        db.session.remove()  # nothing of the master's session is carried into the workers
+        serve_workers(app, host, port, workers, settings["server.threads"])
+        return
+    from waitress import serve
+
     scheduler = None
     if settings["scheduler.embedded"]:
         from .scheduler import start_in_background

@@ -4,17 +4,19 @@ from __future__ import annotations
 import copy
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, joinedload
 
 from engine.care import plans, reviews
-from engine.care.models import Acknowledgement, DailyRecord, Plan, PlanVersion
+from engine.care.models import Acknowledgement, DailyRecord, Person, Plan, PlanVersion
 from engine.core.models import User, user_services
 from engine.core.scope import by_service
 from engine.core.subjects import EffectContext, SubjectKind, register
+from engine.core.uow import transaction_cache
 
 
 class PlanSnapshot:
@@ -45,7 +47,11 @@ class PlanSnapshot:
     @cached_property
     def editors(self) -> list[str]:
         """Who authored or edited the current draft round, in the order they first edited."""
-        return plans.editors_of(self._session, self._plan)
+        loaded = sa_inspect(self._plan).dict.get("round_editors")  # loaded with the lock
+        if loaded is None:
+            return plans.editors_of(self._session, self._plan)
+        return [editor.user.username for editor in
+                sorted(loaded, key=lambda editor: (editor.first_edit_at, editor.user.username))]
 
     @cached_property
     def acknowledged_by(self) -> set[str]:
@@ -137,6 +143,20 @@ def _open_review_cycle(ctx: EffectContext) -> None:
                            .transitions_tagged("completes_review"))
 
 
+def _open_review_cycles(contexts: Sequence[EffectContext]) -> None:
+    """open_review_cycle for a batch of plans (the sweep's start_review)."""
+    if contexts:
+        first = contexts[0]
+        reviews.open_new_cycles(
+            first.session,
+            [(ctx.subject, ctx.inputs.get("reason") or "the review date arrived",
+              plans.next_review_on(ctx.session, ctx.subject) or ctx.today)
+             for ctx in contexts],
+            first.now, zone=ZoneInfo(first.settings["timezone"]),
+            completing=first.engine.workflow_of(first.subject)
+            .transitions_tagged("completes_review"))
+
+
 def _close_review_cycle(ctx: EffectContext) -> None:
     reviews.close_cycle(ctx.session, ctx.subject, ctx.now, ctx.transition)
 
@@ -225,15 +245,52 @@ def _next_review_date(plan: Plan) -> Optional[date]:
 
 
 def _key_worker_id(session: Session, plan: Plan) -> Optional[int]:
-    """The key worker named by the version in force, if active and in the plan's service."""
+    """The key worker named by the version in force, if active and in the plan's service
+    (read once per transaction, or ahead for many plans by _prepare)."""
     version = plans.current_version(session, plan)
     name = version.content.get("key_worker") if version else None
     if not name:
         return None
-    return session.scalar(
-        select(User.id).join(user_services, user_services.c.user_id == User.id)
-        .where(User.username == name, User.active.is_(True),
-               user_services.c.service_id == plan.service_id))
+    cache = transaction_cache(session)
+    key = ("key_worker_id", name, plan.service_id)
+    if key not in cache:
+        cache[key] = session.scalar(
+            select(User.id).join(user_services, user_services.c.user_id == User.id)
+            .where(User.username == name, User.active.is_(True),
+                   user_services.c.service_id == plan.service_id))
+    return cache[key]
+
+
+def _prepare(session: Session, batch: Sequence[Plan]) -> None:
+    """For a batch of plans, read in three statements what their snapshots, task titles and
+    assignees read one plan at a time: the people, the versions in force, the key workers."""
+    if not batch:
+        return
+    cache = transaction_cache(session)
+    # The identity map holds objects weakly: the cache keeps the people for the transaction.
+    cache.setdefault("prepared_people", []).extend(session.scalars(
+        select(Person).where(Person.id.in_({plan.person_id for plan in batch}))))
+    versions = session.scalars(
+        select(PlanVersion).join(Plan, and_(Plan.id == PlanVersion.plan_id,
+                                            Plan.current_version == PlanVersion.number))
+        .where(Plan.id.in_({plan.id for plan in batch})))
+    wanted = set()
+    service_of = {plan.id: plan.service_id for plan in batch}
+    for version in versions:
+        cache[("plan_version", version.plan_id, version.number)] = version
+        name = version.content.get("key_worker")
+        if name:
+            wanted.add((name, service_of[version.plan_id]))
+    for name, service_id in wanted:
+        cache[("key_worker_id", name, service_id)] = None
+    if wanted:
+        for user_id, name, service_id in session.execute(
+                select(User.id, User.username, user_services.c.service_id)
+                .join(user_services, user_services.c.user_id == User.id)
+                .where(User.username.in_({name for name, _ in wanted}), User.active.is_(True),
+                       user_services.c.service_id.in_({service for _, service in wanted}))):
+            if (name, service_id) in wanted:
+                cache[("key_worker_id", name, service_id)] = user_id
 
 
 PLAN_KIND = register(SubjectKind(
@@ -250,4 +307,7 @@ PLAN_KIND = register(SubjectKind(
              "end_interim_support": _end_interim_support},
     dates={"next_review_date": _next_review_date},
     people={"key_worker": _key_worker_id},
+    batch_effects={"open_review_cycle": _open_review_cycles},
+    prepare=_prepare,
+    lock_options=(joinedload(Plan.round_editors),),
 ))

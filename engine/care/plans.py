@@ -6,7 +6,7 @@ import copy
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from engine.care import plan_changes
@@ -189,14 +189,19 @@ def record_change(session: Session, actor: Actor, plan: Plan, action: str,
 
 
 def add_version(session: Session, plan: Plan, content: dict[str, Any], *, basis: str,
-                editors: list[str], approver: Actor, now: datetime) -> PlanVersion:
-    """Freeze `content` as the plan's next approved version, now in force."""
+                editors: list[str], approver: Actor, now: datetime) -> None:
+    """Freeze `content` as the plan's next approved version, now in force.
+
+    A prebuilt Core INSERT: versions are never changed once written, so the session need not
+    hold the new one (current_version reads it when asked)."""
     number = (plan.current_version or 0) + 1
-    version = PlanVersion(plan_id=plan.id, number=number, content=content, editors=editors,
-                          approved_by_id=approver.user_id, approved_at=now, basis=basis)
-    session.add(version)
+    session.connection().execute(_INSERT_VERSION, {
+        "plan_id": plan.id, "number": number, "content": content, "editors": editors,
+        "approved_by_id": approver.user_id, "approved_at": now, "basis": basis})
     plan.current_version = number
-    return version
+
+
+_INSERT_VERSION = insert(PlanVersion.__table__)
 
 
 def locked_plan(session: Session, actor: Actor, plan_id: int) -> Plan:

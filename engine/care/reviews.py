@@ -3,10 +3,10 @@ strengths (the five questions) and proposes a decision, which the manager's tran
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.care.models import Plan, Review, ReviewCycle
@@ -52,6 +52,32 @@ def open_new_cycle(session: Session, plan: Plan, now: datetime, trigger: str,
         if completed and completed.closed_at else None)
     session.add(cycle)
     return cycle
+
+
+def open_new_cycles(session: Session, openings: Sequence[tuple[Plan, str, date]],
+                    now: datetime, zone: ZoneInfo, completing: tuple[str, ...] = ()) -> None:
+    """`open_new_cycle` for many (plan, trigger, due on) triples: the plans' earlier cycles
+    read by one query, the new ones written by one executemany."""
+    latest: dict[int, ReviewCycle] = {}
+    completed: dict[int, ReviewCycle] = {}
+    for cycle in session.scalars(select(ReviewCycle).where(
+            ReviewCycle.plan_id.in_({plan.id for plan, _, _ in openings}))):
+        if cycle.plan_id not in latest or cycle.number > latest[cycle.plan_id].number:
+            latest[cycle.plan_id] = cycle
+        done = not completing or cycle.closed_by in completing
+        if done and (cycle.plan_id not in completed
+                     or cycle.number > completed[cycle.plan_id].number):
+            completed[cycle.plan_id] = cycle
+    rows = []
+    for plan, trigger, due_on in openings:
+        previous, last_done = latest.get(plan.id), completed.get(plan.id)
+        rows.append(dict(
+            plan_id=plan.id, number=(previous.number + 1) if previous else 1, opened_at=now,
+            trigger=trigger, due_on=due_on, closed_at=None, closed_by=None,
+            evidence_since=last_done.closed_at.astimezone(zone).date()
+            if last_done and last_done.closed_at else None))
+    if rows:  # one executemany (the ORM would insert one row at a time to learn the ids)
+        session.connection().execute(insert(ReviewCycle.__table__), rows)
 
 
 def close_cycle(session: Session, plan: Plan, now: datetime, transition: str) -> None:

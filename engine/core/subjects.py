@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,17 @@ class SubjectKind:
     dates: Mapping[str, Callable[[Any], Optional[date]]] = field(default_factory=dict)
     # … and for a task's assignee ("key_worker"): each returns a user id or None.
     people: Mapping[str, Callable[[Session, Any], Optional[int]]] = field(default_factory=dict)
+    # Set-wise firing (the sweep). `batch_effects` are effects that can run for many subjects
+    # at once, each given the contexts of one batch (one transition, one source state) and
+    # reading what it needs in a few statements; a transition whose effects are not all here
+    # fires one subject at a time. `prepare`, if given, loads for many subjects at once what
+    # describe, dates, people and snapshots would otherwise read one subject at a time.
+    batch_effects: Mapping[str, Callable[[Sequence[EffectContext]], None]] = field(
+        default_factory=dict)
+    prepare: Optional[Callable[[Session, Sequence[Any]], None]] = None
+    # Loader options for the statement that locks a subject to fire a transition: what the
+    # rules read on every firing can come with the lock instead of in statements of its own.
+    lock_options: tuple[Any, ...] = ()
 
 
 KINDS: dict[str, SubjectKind] = {}

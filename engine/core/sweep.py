@@ -3,22 +3,25 @@
 Run by `strengthwise tick`, by the scheduler inside `serve`, or by the dedicated `strengthwise
 scheduler` process. Due timers are claimed a batch at a time in one transaction: on PostgreSQL
 with FOR UPDATE SKIP LOCKED, so concurrent sweeps take disjoint batches; on SQLite the
-transaction's IMMEDIATE write lock serialises sweeps. A batch that hits an unexpected error is
-redone with a savepoint per timer, so one failure cannot undo the others. A timer's row is marked
+transaction's IMMEDIATE write lock serialises sweeps. A batch fires set-wise, each subject
+judged on its own but read and written together (engine/core/batch.py), and what the subject's
+kind cannot fire set-wise fires one timer at a time. A batch that hits an unexpected error is
+redone one timer at a time with a savepoint each, so one failure cannot undo the others. A timer's row is marked
 in the same transaction that moved the subject: a sweep killed half way leaves whole plans moved
 or untouched, and the next sweep finishes the work. A timer set for a version of the subject
 that has since moved on is stale and does nothing, so a duplicate never fires twice.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from engine.core.access import Actor
+from engine.core.batch import STALE, Due, fire_due
 from engine.core.clock import FixedClock
 from engine.core.db import begin_write
 from engine.core.errors import Conflict, EngineError, NotFound
@@ -83,13 +86,17 @@ def sweep(engine: Engine, session: Session, now: datetime | None = None, batch_s
 
 def _run_batch(engine: Engine, session: Session, now: datetime, batch_size: int,
                guarded: bool) -> list[TimerResult]:
-    """Claim and fire one batch in one transaction. Unguarded, an unexpected error undoes the
-    whole batch (the caller retries it guarded); guarded, each timer fires in a savepoint so
-    a failing one is marked failed and the others still fire."""
+    """Claim and fire one batch in one transaction. Unguarded, the batch fires set-wise
+    (engine/core/batch.py) and what cannot is fired one timer at a time; an unexpected error
+    undoes the whole batch (the caller retries it guarded). Guarded, each timer fires alone in a
+    savepoint, so a failing one is marked failed and the others still fire."""
     begin_write(session)
     try:
-        results = [_fire_timer(engine, session, timer, now, guarded)
-                   for timer in _claim_due(session, now, batch_size)]
+        dues = _claim_due(session, now, batch_size)
+        done = {} if guarded else fire_due(engine, session, dues, now)
+        results = [_result(due, *astuple(done[due.timer_id])) if due.timer_id in done
+                   else _fire_timer(engine, session, due, guarded) for due in dues]
+        _mark(session, results, now)
         session.commit()
     except BaseException:
         session.rollback()
@@ -97,28 +104,51 @@ def _run_batch(engine: Engine, session: Session, now: datetime, batch_size: int,
     return results
 
 
-def _claim_due(session: Session, now: datetime, batch_size: int) -> list[Timer]:
-    return list(session.scalars(
-        select(Timer).where(Timer.status == "pending", Timer.due_at <= now)
-        .order_by(Timer.due_at, Timer.id).limit(batch_size)
-        .with_for_update(skip_locked=True)))
+_timers: Table = Timer.__table__
+_CLAIM = (select(_timers.c.id, _timers.c.workflow, _timers.c.subject_type,
+                 _timers.c.subject_id, _timers.c.transition, _timers.c.subject_version)
+          .where(_timers.c.status == "pending", _timers.c.due_at <= bindparam("now"))
+          .order_by(_timers.c.due_at, _timers.c.id).limit(bindparam("batch_size"))
+          .with_for_update(skip_locked=True))
+_MARK = (update(_timers).where(_timers.c.id == bindparam("timer_id"))
+         .values(status=bindparam("new_status"), fired_at=bindparam("fired_at"),
+                 result=bindparam("new_result")))
 
 
-def _fire_timer(engine: Engine, session: Session, timer: Timer, now: datetime,
-                guarded: bool) -> TimerResult:
-    result = TimerResult(timer.id, timer.workflow, timer.subject_type, timer.subject_id,
-                         timer.transition, "advanced")
+def _claim_due(session: Session, now: datetime, batch_size: int) -> list[Due]:
+    return [Due(*row) for row in session.connection().execute(
+        _CLAIM, {"now": now, "batch_size": batch_size})]
+
+
+def _mark(session: Session, results: list[TimerResult], now: datetime) -> None:
+    """Record what each timer did, in the transaction that did it (one executemany)."""
+    if results:
+        session.connection().execute(_MARK, [
+            {"timer_id": result.timer_id, "fired_at": now,
+             "new_status": {"advanced": "fired"}.get(result.outcome, result.outcome),
+             "new_result": f"{result.outcome}: {result.detail}".rstrip(": ")}
+            for result in results])
+
+
+def _result(due: Due, outcome: str, detail: str = "") -> TimerResult:
+    return TimerResult(due.timer_id, due.workflow, due.subject_type, due.subject_id,
+                       due.transition, outcome, detail)
+
+
+def _fire_timer(engine: Engine, session: Session, due: Due, guarded: bool) -> TimerResult:
+    """Fire one timer through the one-subject path (in a savepoint when guarded)."""
+    result = _result(due, "advanced")
     savepoint = session.begin_nested() if guarded else None
     try:
-        engine.registry.workflow(timer.workflow)  # a workflow no longer defined cannot fire
+        engine.registry.workflow(due.workflow)  # a workflow no longer defined cannot fire
         # The timer's version is the optimistic check: a subject that moved on since the
         # timer was set is stale, and firing it again would be a duplicate.
-        fired = engine.fire_in_transaction(session, timer.subject_type, timer.subject_id,
-                                           timer.transition, Actor.system(),
-                                           version=timer.subject_version or None)
+        fired = engine.fire_in_transaction(session, due.subject_type, due.subject_id,
+                                           due.transition, Actor.system(),
+                                           version=due.version or None)  # 0: unversioned
         result.detail = f"{fired.event.document()['from']} → {fired.subject.state}"
     except (Conflict, NotFound):
-        result.outcome, result.detail = "stale", "the subject has moved on since it was set"
+        result.outcome, result.detail = "stale", STALE.detail
     except EngineError as refusal:  # audited (blocked, denied); the audit event is kept
         result.outcome, result.detail = "blocked", refusal.message
     except Exception as error:  # noqa: BLE001
@@ -128,8 +158,6 @@ def _fire_timer(engine: Engine, session: Session, timer: Timer, now: datetime,
         result.outcome, result.detail = "failed", f"{type(error).__name__}: {error}"
     if savepoint is not None and savepoint.is_active:
         savepoint.commit()
-    timer.status = {"advanced": "fired"}.get(result.outcome, result.outcome)
-    timer.fired_at, timer.result = now, f"{result.outcome}: {result.detail}".rstrip(": ")
     return result
 
 

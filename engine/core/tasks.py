@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, true, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from engine.core import audit
@@ -28,12 +28,48 @@ def open_task(session: Session, registry: Registry, workflow: WorkflowDef, subje
         Task.status.in_(OPEN_STATUSES)))
     if existing is not None:
         return existing
+    return new_task(session, registry, workflow, subject, spec, now, today)
+
+
+def open_tasks(session: Session, registry: Registry, workflow: WorkflowDef,
+               openings: Sequence[tuple[Any, TaskSpec]], now: datetime, today: date) -> None:
+    """`open_task` for many (subject, spec) pairs of one workflow: one query finds the tasks
+    already open, and the new ones are inserted together when the session flushes."""
+    if not openings:
+        return
+    kind = workflow.kind
+    already: set[tuple[int, str]] = {(subject_id, task_kind) for subject_id, task_kind in
+                                     session.execute(select(Task.subject_id, Task.kind).where(
+        Task.subject_type == kind.name,
+        Task.subject_id.in_({subject.id for subject, _ in openings}),
+        Task.kind.in_({spec.kind for _, spec in openings}),
+        Task.status.in_(OPEN_STATUSES)))}
+    rows = []
+    for subject, spec in openings:
+        if (subject.id, spec.kind) not in already:
+            already.add((subject.id, spec.kind))
+            rows.append(_task_values(session, registry, workflow, subject, spec, now, today))
+    if rows:  # a Core executemany: the ORM inserts one row at a time where it needs the ids
+        session.connection().execute(insert(_tasks), rows)
+
+
+def new_task(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
+             spec: TaskSpec, now: datetime, today: date) -> Task:
+    """Open the task `spec` describes, without looking for one already open."""
+    task = Task(**_task_values(session, registry, workflow, subject, spec, now, today))
+    session.add(task)
+    return task
+
+
+def _task_values(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
+                 spec: TaskSpec, now: datetime, today: date) -> dict[str, Any]:
+    kind = workflow.kind
     assignee_id = kind.people[spec.assignee](session, subject) if spec.assignee else None
     due_days = registry.setting(spec.due_days)
     due = today + timedelta(days=due_days) if due_days is not None else None
     if spec.due_on is not None:
         due = kind.dates[spec.due_on](subject)
-    task = Task(
+    return dict(
         kind=spec.kind, workflow=workflow.name, subject_type=kind.name, subject_id=subject.id,
         service_id=subject.service_id, title=spec.title.format(**kind.describe(subject)),
         assignee_id=assignee_id,
@@ -42,10 +78,8 @@ def open_task(session: Session, registry: Registry, workflow: WorkflowDef, subje
         role=spec.role or (None if assignee_id else "manager"),
         due=due, status="open", created_at=now,
         follow_up=due + timedelta(days=registry.settings["review.escalate_after_days"])
-        if due else None,
+        if due else None, closed_at=None, escalated_at=None, parent_id=None,
     )
-    session.add(task)
-    return task
 
 
 _tasks: Table = Task.__table__
@@ -78,6 +112,27 @@ def close_tasks(session: Session, subject_type: str, subject_id: int, kinds: Ite
         session.connection().execute(_CLOSE, {
             "b_subject_type": subject_type, "b_subject_id": subject_id, "kinds": kinds,
             "new_status": status, "now": now})
+
+
+def close_tasks_many(session: Session, subject_type: str,
+                     closings: Sequence[tuple[int, Sequence[str]]], now: datetime) -> None:
+    """`close_tasks` for many (subject id, task kinds) pairs, in one executemany."""
+    # executemany takes no IN lists (they expand per row): equalities, one statement per set
+    # of kinds.
+    by_kinds: dict[tuple[str, ...], list[int]] = {}
+    for subject_id, kinds in closings:
+        if kinds:
+            by_kinds.setdefault(tuple(kinds), []).append(subject_id)
+    for kinds, subject_ids in by_kinds.items():
+        statement = (update(_tasks)
+                     .where(_tasks.c.subject_type == subject_type,
+                            _tasks.c.subject_id == bindparam("b_subject_id"),
+                            or_(*(_tasks.c.kind == kind for base in kinds
+                                  for kind in (base, f"{base}.escalated"))),
+                            or_(*(_tasks.c.status == status for status in OPEN_STATUSES)))
+                     .values(status="done", closed_at=now))
+        session.connection().execute(statement, [{"b_subject_id": subject_id}
+                                                 for subject_id in subject_ids])
 
 
 def open_tasks_for(session: Session, subject_type: str, subject_id: int) -> list[Task]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, update
@@ -47,3 +47,11 @@ def cancel_pending(session: Session, subject_type: str, subject_id: int) -> None
     """Cancel the subject's pending timers (a Core statement: no flush first)."""
     session.connection().execute(_CANCEL, {"b_subject_type": subject_type,
                                            "b_subject_id": subject_id})
+
+
+def cancel_pending_many(session: Session, subject_type: str, subject_ids: Sequence[int]) -> None:
+    """`cancel_pending` for many subjects, in one executemany."""
+    if subject_ids:
+        session.connection().execute(_CANCEL, [{"b_subject_type": subject_type,
+                                                "b_subject_id": subject_id}
+                                               for subject_id in subject_ids])

@@ -6,7 +6,8 @@ from datetime import date, datetime
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from engine.core import audit, tasks, timers
 from engine.core.access import Actor
@@ -14,10 +15,10 @@ from engine.core.audit import Recorded
 from engine.core.clock import Clock, SystemClock
 from engine.core.definitions import Registry, TransitionDef, WorkflowDef
 from engine.core.errors import Blocked, Conflict, Denied, NotFound, OutOfScope
-from engine.core.models import WorkflowSubject
+from engine.core.models import Task, WorkflowSubject
 from engine.core.rules import RuleContext, Verdict, evaluate
 from engine.core.subjects import KINDS, EffectContext, SubjectKind
-from engine.core.uow import lock, unit_of_work
+from engine.core.uow import flush_rest, unit_of_work, write_columns
 from engine.core.words import and_join, plural, with_article
 
 SOURCE_RULE = "workflow.source-state"
@@ -55,6 +56,12 @@ class _StateHolder:
     @state.setter
     def state(self, value: str) -> None:
         self._subject._state = value
+
+
+def move_state(workflow: WorkflowDef, transition: TransitionDef, subject: WorkflowSubject) -> None:
+    """Move the subject's state through the workflow's shared machine (the engine's only way)."""
+    assert workflow.machine is not None  # built when the registry loads
+    workflow.machine.events[transition.name].trigger(_StateHolder(subject))
 
 
 class Engine:
@@ -130,7 +137,7 @@ class Engine:
         workflow = self.workflow_of(subject)
         snapshot = workflow.kind.snapshot(session, subject)
         now = self.now()
-        return [Option(transition, self._judge(workflow, transition, snapshot, actor, now, {}))
+        return [Option(transition, self.judge(workflow, transition, snapshot, actor, now, {}))
                 for transition in workflow.transitions_from(subject.state)
                 if actor.role in transition.roles]
 
@@ -147,7 +154,7 @@ class Engine:
         check (the scheduler holds the subject's lock and knows it is current).
         """
         scope = self.kind(kind).scope
-        subject = lock(session, scope.model, ident)
+        subject, has_open_tasks = _lock_to_fire(session, self.kind(kind), ident)
         if subject is None:
             raise scope.not_found(ident)
         workflow = self.workflow_of(subject)
@@ -191,7 +198,7 @@ class Engine:
                                 f"{', '.join(transition.sources)}, not from {subject.state}")]
         else:
             snapshot = workflow.kind.snapshot(session, subject)
-            verdicts = self._judge(workflow, transition, snapshot, actor, now, inputs)
+            verdicts = self.judge(workflow, transition, snapshot, actor, now, inputs)
         failing = [verdict for verdict in verdicts if verdict.blocks]
         if failing:
             event = self._audit(**record, outcome="blocked", verdicts=verdicts)
@@ -204,24 +211,26 @@ class Engine:
                               "severity": v.severity} for v in warnings],
                           event=event)
 
-        self._advance(session, workflow, transition, subject, snapshot, actor, now, inputs)
+        self._advance(session, workflow, transition, subject, snapshot, actor, now, inputs,
+                      has_open_tasks)
         event = self._audit(**record, outcome="advanced", verdicts=verdicts)
         return Fired(subject, event)
 
-    def _judge(self, workflow, transition, snapshot, actor, now, inputs) -> list[Verdict]:
+    def judge(self, workflow, transition, snapshot, actor, now, inputs) -> list[Verdict]:
+        """Every rule guarding `transition`, judged on the snapshot."""
         context = RuleContext(subject=snapshot, actor=actor, now=now, today=self.today(now),
                               inputs=inputs)
         return evaluate(self.registry.rules_for(workflow, transition), context, self.settings)
 
     def _advance(self, session, workflow, transition, subject, snapshot, actor, now,
-                 inputs) -> None:
+                 inputs, has_open_tasks=True) -> None:
         kind, source, today = workflow.kind, subject.state, self.today(now)
         moved = source != transition.dest
         # Every change to the subject is made before any SQL runs, so it is written by one
         # UPDATE (one version bump) in the single flush below.
         source_state, destination = workflow.states[source], workflow.states[transition.dest]
         with session.no_autoflush:
-            workflow.machine.events[transition.name].trigger(_StateHolder(subject))
+            move_state(workflow, transition, subject)
             effect_context = EffectContext(session=session, subject=subject, actor=actor,
                                            transition=transition.name, now=now, today=today,
                                            inputs=inputs, settings=self.settings,
@@ -237,23 +246,35 @@ class Engine:
             closing = list(transition.closes_tasks)
             if moved:
                 closing += [task.kind for task in source_state.tasks]
-            tasks.close_tasks(session, kind.name, subject.id, closing, now)
+            if has_open_tasks:  # else there is nothing to close: no statement for it
+                tasks.close_tasks(session, kind.name, subject.id, closing, now)
             if moved and source_state.timers:
                 timers.cancel_pending(session, kind.name, subject.id)
-        session.flush()
+        write_columns(session, kind.model, [subject])
+        flush_rest(session)
         opening = list(transition.opens_tasks)
         if moved:
             opening = list(destination.tasks) + opening
             for spec in destination.timers:
                 timers.schedule(session, self.registry, workflow, subject, spec, now)
+        opened: set[str] = set()
         for spec in opening:
-            tasks.open_task(session, self.registry, workflow, subject, spec, now, today)
+            if has_open_tasks:
+                tasks.open_task(session, self.registry, workflow, subject, spec, now, today)
+            elif spec.kind not in opened:  # none was open: no need to look for one
+                tasks.new_task(session, self.registry, workflow, subject, spec, now, today)
+            opened.add(spec.kind)
 
-    def _audit(self, *, session, workflow, subject, actor, transition, now, inputs, source,
-               outcome, verdicts) -> Recorded:
+    def _audit(self, *, session, outcome, verdicts, **record) -> Recorded:
+        return audit.append(session, **self.audit_fields(**record, outcome=outcome,
+                                                         verdicts=verdicts))
+
+    def audit_fields(self, *, workflow, subject, actor, transition, now, inputs, source,
+                     outcome, verdicts, session=None) -> dict[str, Any]:
+        """The fields of the audit event for one attempt (what `audit.append` takes)."""
         # `to` is where the attempt was headed; `outcome` says whether it got there.
-        return audit.append(
-            session, at=now, actor=actor.username, actor_role=actor.role,
+        return dict(
+            at=now, actor=actor.username, actor_role=actor.role,
             workflow=workflow.name, subject_type=workflow.kind.name, subject_id=subject.id,
             service=subject.service.name, transition=transition.name,
             **{"from": source, "to": transition.dest},
@@ -263,3 +284,26 @@ class Engine:
             changes=[f"{key}: {value}" for key, value in sorted(inputs.items())
                      if key not in ("comment", "reason") and value is not None],
             rule_pack=self.registry.pack_for(workflow).label)
+
+
+_FIRING_LOCKS: dict[str, Any] = {}
+
+
+def _lock_to_fire(session: Session, kind: SubjectKind, ident: int) -> tuple[Any, bool]:
+    """The subject locked for update with its service and what the kind loads with the lock,
+    and whether it has any open task, in one statement built once per kind; (None, False) if
+    there is no such subject."""
+    statement = _FIRING_LOCKS.get(kind.name)
+    if statement is None:
+        model: Any = kind.model
+        open_task = (exists().where(Task.subject_type == kind.name, Task.subject_id == model.id,
+                                    Task.status.in_(tasks.OPEN_STATUSES))
+                     .label("has_open_tasks"))
+        statement = _FIRING_LOCKS[kind.name] = (
+            select(model, open_task).where(model.id == bindparam("ident"))
+            .with_for_update(of=model)
+            .options(lazyload("*"), joinedload(model.service, innerjoin=True),
+                     *kind.lock_options)
+            .execution_options(populate_existing=True))
+    row = session.execute(statement, {"ident": ident}).unique().one_or_none()
+    return (None, False) if row is None else (row[0], bool(row[1]))

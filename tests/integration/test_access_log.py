@@ -43,3 +43,22 @@ def test_only_auditors_and_admins_read_the_access_log_in_their_scope(api):
     assert api.as_("mia").get(f"/people/{plan['person_id']}/access-log").status == 403
     assert api.as_("sam").get(f"/people/{plan['person_id']}/access-log").status == 403
     assert api.as_("oli").get(f"/people/{plan['person_id']}/access-log").status == 404
+
+
+def test_a_read_is_written_soon_after_without_anyone_reading_the_log(api, database_url):
+    import time
+
+    from sqlalchemy import create_engine, text
+    plan = active_plan(api)
+    api.as_("sue").get(f"/plans/{plan['id']}")
+    engine = create_engine(database_url)
+    try:
+        deadline, logged = time.monotonic() + 5, 0
+        while not logged and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with engine.connect() as connection:
+                logged = connection.scalar(text(
+                    "SELECT count(*) FROM access_log WHERE username = 'sue'"))
+    finally:
+        engine.dispose()
+    assert logged == 1

@@ -2,6 +2,9 @@
 reduce support when — and only when — the records show progress."""
 from datetime import datetime, timezone
 
+from sqlalchemy import func, select
+
+from engine.care.models import ReviewCycle
 from engine.core.models import Task, Timer
 from engine.core.sweep import sweep
 from tests.helpers import AGREES, active_plan, daily_record, review_record
@@ -248,3 +251,44 @@ def test_a_timer_that_cannot_fire_fails_alone_and_the_others_still_fire(api, app
     assert "retired_workflow" in failed.detail
     assert api.as_("sam").get(f"/plans/{plan['id']}").json["state"] == "review_due"
     assert tick(app, "2027-01-12T00:00").timers == []
+
+
+def test_a_timer_set_for_an_earlier_version_is_stale_and_changes_nothing(api, app):
+    plan = active_plan(api)
+    with app.app_context():
+        current = db.session.scalar(select(Timer).where(Timer.subject_id == plan["id"],
+                                                        Timer.status == "pending"))
+        # The same review, set again while the plan was one version behind.
+        db.session.add(Timer(workflow=current.workflow, subject_type="plan",
+                             subject_id=plan["id"], transition="start_review",
+                             due_at=current.due_at, status="pending",
+                             created_at=current.created_at,
+                             subject_version=current.subject_version - 1))
+        db.session.commit()
+        db.session.remove()
+    report = tick(app, "2027-01-12T00:00")
+    assert sorted(r.outcome for r in report.timers) == ["advanced", "stale"]
+    trail = api.as_("ada").get(f"/plans/{plan['id']}/audit?transition=start_review").json
+    assert [e["outcome"] for e in trail["events"]] == ["advanced"]
+    assert open_tasks(app, plan["id"]) == [("complete_review", "sam")]
+
+
+def test_two_timers_for_one_plan_in_one_batch_fire_it_once(api, app):
+    plan = active_plan(api)
+    with app.app_context():
+        current = db.session.scalar(select(Timer).where(Timer.subject_id == plan["id"],
+                                                        Timer.status == "pending"))
+        db.session.add(Timer(workflow=current.workflow, subject_type="plan",
+                             subject_id=plan["id"], transition="start_review",
+                             due_at=current.due_at, status="pending",
+                             created_at=current.created_at,
+                             subject_version=current.subject_version))
+        db.session.commit()
+        db.session.remove()
+    report = tick(app, "2027-01-12T00:00")
+    assert sorted(r.outcome for r in report.timers) == ["advanced", "stale"]
+    with app.app_context():
+        cycles = db.session.scalar(select(func.count()).select_from(ReviewCycle)
+                                   .where(ReviewCycle.plan_id == plan["id"]))
+    assert cycles == 1
+    assert open_tasks(app, plan["id"]) == [("complete_review", "sam")]

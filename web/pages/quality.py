@@ -9,6 +9,7 @@ from engine.care.access_log import reads_of
 from engine.care.quality import run_quality_audit
 from engine.core.errors import Forbidden, NotFound
 
+from ..access_log import flush_access_log
 from ..auth import page_actor
 from ..extensions import db
 from ..runtime import engine
@@ -36,6 +37,7 @@ def index():
 @quality.get("/people/<int:person_id>/access-log")
 @login_required
 def access_log(person_id: int):
+    flush_access_log()  # this process's buffered reads, before anything is read
     actor = page_actor()
     person = plans.get_person(db.session, actor, person_id)
     if not actor.may("read_access_log"):
