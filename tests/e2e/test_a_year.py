@@ -12,7 +12,8 @@ def at(text: str) -> datetime:
 
 
 @pytest.mark.slow
-def test_a_year_of_reductions_a_reinstatement_and_increases_keeps_every_review(api, clock, database_url):
+def test_a_year_of_reductions_a_reinstatement_and_increases_keeps_every_review(
+        api, clock, database_url):
     sam, max_, mia = api.as_("sam"), api.as_("max"), api.as_("mia")
 
     def tick(when):

@@ -2,6 +2,7 @@
 one PostgreSQL database, under concurrent writers, for a bounded time on loopback."""
 import threading
 import time
+from pathlib import Path
 from collections import Counter
 
 import pytest
@@ -42,9 +43,9 @@ def wait_until_serving(base, process, log_path, seconds=30):
             return
         except OSError:
             if process.poll() is not None:
-                pytest.fail(f"serve exited: {open(log_path).read()}")
+                pytest.fail(f"serve exited: {Path(log_path).read_text()}")
             time.sleep(0.2)
-    pytest.fail(f"serve did not answer within {seconds} s: {open(log_path).read()}")
+    pytest.fail(f"serve did not answer within {seconds} s: {Path(log_path).read_text()}")
 
 
 def rows(url, sql, **params):
