@@ -27,6 +27,12 @@ SOURCE_RULE = "workflow.source-state"
 class Fired:
     subject: WorkflowSubject
     event: Recorded
+    verdicts: tuple[Verdict, ...] = ()
+
+    @property
+    def warnings(self) -> list[Verdict]:
+        """Rules of severity warning that failed: the step went ahead, but someone should know."""
+        return [verdict for verdict in self.verdicts if not verdict.passed]
 
 
 @dataclass(frozen=True)
@@ -200,7 +206,21 @@ class Engine:
 
         self._advance(session, workflow, transition, subject, snapshot, actor, now, inputs)
         event = self._audit(**record, outcome="advanced", verdicts=verdicts)
-        return Fired(subject, event)
+        return Fired(subject, event, tuple(verdicts))
+
+    def record_change(self, session: Session, subject: WorkflowSubject, actor: Actor,
+                      action: str, changes: list[str], *, now: datetime | None = None,
+                      rule_pack: str | None = None) -> Recorded:
+        """A change made outside transitions (`acknowledged`, `review_saved`, …), inside the
+        caller's transaction: an event on the subject's trail, and the tasks the workflow's
+        `[actions.<action>]` closes and opens with it."""
+        now = now or self.now()
+        event = audit.record_subject_change(session, at=now, actor=actor, subject=subject,
+                                            action=action, changes=changes,
+                                            rule_pack=rule_pack)
+        tasks.hand_on(session, self.registry, self.workflow_of(subject), subject, actor, action,
+                      now, self.today(now))
+        return event
 
     def _judge(self, workflow, transition, snapshot, actor, now, inputs) -> list[Verdict]:
         context = RuleContext(subject=snapshot, actor=actor, now=now, today=self.today(now),
@@ -241,7 +261,8 @@ class Engine:
             for spec in destination.timers:
                 timers.schedule(session, self.registry, workflow, subject, spec, now)
         for spec in opening:
-            tasks.open_task(session, self.registry, workflow, subject, spec, now, today)
+            tasks.open_task(session, self.registry, workflow, subject, spec, now, today, actor,
+                            inputs)
 
     def _audit(self, *, session, workflow, subject, actor, transition, now, inputs, source,
                outcome, verdicts) -> Recorded:

@@ -37,7 +37,7 @@ def test_the_shipped_definitions_are_valid():
                                          "activate",
                                          "start_review", "complete_review", "reduce_support",
                                          "revise", "reinstate", "close"}
-    assert registry.pack_for(workflow).label == "support_plan@1.1.0"
+    assert registry.pack_for(workflow).label == "support_plan@1.2.0"
 
 
 def test_every_rule_reads_as_a_cannot_proceed_sentence():

@@ -47,8 +47,17 @@ def plan_document(session: Session, plan: Plan, *, coached: bool = False) -> dic
         "review_due_on": _date(plans.next_review_on(session, plan))
         if plan.current_version else None,
         "created_at": iso(plan.created_at), "updated_at": iso(plan.updated_at),
+        "status_note": _note_document(plans.status_note(session, plan)),
         **content, **extra,
     }
+
+
+def _note_document(note: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The status note with its times as ISO text."""
+    if note is None:
+        return None
+    return {key: iso(value) if isinstance(value, datetime) else value
+            for key, value in note.items()}
 
 
 def version_document(version: PlanVersion) -> dict[str, Any]:

@@ -1,11 +1,9 @@
 """People: the person a plan belongs to."""
-from sqlalchemy import select
 
 from engine.care import plans
 from engine.care.access_log import reads_of
 from engine.care.models import Person
 from engine.core.errors import Forbidden
-from engine.core.models import Service
 
 from ..extensions import db
 from ..runtime import engine, load_body
@@ -26,8 +24,7 @@ def create_person():
 @api.get("/people")
 def list_people():
     actor = current_actor()
-    rows = db.session.scalars(select(Person).join(Service)
-                              .where(Service.name.in_(actor.services)).order_by(Person.name))
+    rows = db.session.scalars(plans.PEOPLE.query(actor).order_by(Person.name))
     return {"people": [person_document(person) for person in rows]}
 
 
