@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from engine import Actor
-from engine.care import coaching, plan_changes
+from engine.care import coaching, plan_changes, reviews
 from engine.care import plans as plan_ops
 from engine.care.language import vocabulary_of
 from engine.care.models import Acknowledgement, Person, Plan
@@ -23,6 +23,7 @@ from engine.core.definitions import TransitionDef, WorkflowDef
 from engine.core.errors import Conflict, Invalid
 from engine.core.models import Service, User
 from engine.core.rules import Verdict
+from engine.core.scope import scope_of
 
 from ..api.schemas import APPROACHES, PersonSchema, PlanContentSchema
 from ..auth import page_actor
@@ -46,9 +47,8 @@ def index():
     actor = page_actor()
     workflow = engine().registry.workflow(plan_ops.WORKFLOW)
     state = request.args.get("state") if request.args.get("state") in workflow.states else None
-    query = (select(Plan).join(Service, Plan.service_id == Service.id)
-             .join(Person, Plan.person_id == Person.id)
-             .where(Service.name.in_(actor.services)).order_by(Person.name, Plan.id))
+    query = (scope_of("plan").query(actor).join(Person, Plan.person_id == Person.id)
+             .order_by(Person.name, Plan.id))
     if state:
         query = query.where(Plan._state == state)
     rows = [(plan, plan_ops.next_review_on(db.session, plan))
@@ -154,8 +154,11 @@ def show(plan_id: int):
                                       Acknowledgement.version_number == plan.current_version)
         .order_by(Acknowledgement.at))) if version else []
     steps = next_steps(workflow, plan, actor)
+    note = plan_ops.status_note(db.session, plan)
     return render_template(
         "pages/plans/show.html", plan=plan, workflow=workflow, version=version, steps=steps,
+        note=note, my_step=my_next_step(note, plan, actor, steps),
+        has_reviews=bool(reviews.reviews_of(db.session, plan)),
         others=others_steps(workflow, plan, actor, steps),
         diagram=state_diagram(workflow, plan.state),
         versions=plan_ops.versions(db.session, plan), readers=readers,
@@ -163,6 +166,55 @@ def show(plan_id: int):
         editors=plan_ops.editors_of(db.session, plan) if plan.draft is not None else [],
         review_due=plan_ops.next_review_on(db.session, plan), today=engine().today(),
         may=actor.may, **_coach_view(plan))
+
+
+@dataclass(frozen=True)
+class MyStep:
+    """The one thing this user does next on this plan: words, and a link or a button."""
+
+    text: str
+    label: str
+    url: str
+    post: bool = False  # a button that fires the step here, rather than a link to its page
+
+
+def my_next_step(note: dict[str, Any] | None, plan: Plan, actor: Actor,
+                 steps: list[Step]) -> MyStep | None:
+    """What the plan is waiting for from this user, if anything (the banner's button)."""
+    if note is None:
+        return None
+    kind = note["kind"]
+    ready = {step.transition.name for step in steps if not step.blockers}
+    person = plan.person.name
+    if kind in ("returned", "drafting") and actor.may("edit_plan"):
+        if kind == "returned" or "request_approval" not in ready:
+            return MyStep(f"Make the changes, then ask for approval again." if kind == "returned"
+                          else f"Finish the draft of {person}'s plan, then ask for approval.",
+                          "Edit the draft", url_for("plans.edit", plan_id=plan.id))
+        return MyStep(f"When the draft is ready, ask a manager to approve it.",
+                      "Request approval", url_for("plans.fire", plan_id=plan.id,
+                                                  name="request_approval"), post=True)
+    if kind == "awaiting_approval" and actor.username in note.get("approvers", []):
+        return MyStep(f"{person}'s plan is waiting for your approval.", "Approve or return it",
+                      url_for("approvals.index", _anchor=f"approval-{plan.id}"))
+    if kind == "awaiting_acknowledgement" and note.get("by") == actor.username \
+            and actor.may("acknowledge"):
+        return MyStep(f"Read version {note['version']}, then confirm you have.",
+                      f"I have read version {note['version']}",
+                      url_for("plans.acknowledge", plan_id=plan.id), post=True)
+    if kind == "awaiting_activation" and "activate" in ready:
+        return MyStep(f"{note['acknowledged_by']} has read version {note['version']}: "
+                      "activate the plan so staff follow it.", "Activate",
+                      url_for("plans.fire", plan_id=plan.id, name="activate"), post=True)
+    if kind == "awaiting_review" and actor.may("write_review"):
+        return MyStep(f"The review of {person}'s plan is due: write it.", "Write the review",
+                      url_for("evidence.review", plan_id=plan.id))
+    if kind == "awaiting_review_completion" and actor.role == "manager" \
+            and note["written_by"] != actor.username:
+        return MyStep(f"{note['written_by']} has written the review: read it and decide.",
+                      "Complete the review", url_for("evidence.review", plan_id=plan.id,
+                                                     _anchor="next-steps"))
+    return None
 
 
 def _coach_view(plan: Plan) -> dict[str, Any]:
@@ -225,7 +277,8 @@ def version_changes(plan_id: int, number: int):
 def acknowledge(plan_id: int):
     actor = page_actor()
     try:
-        ack = plan_ops.acknowledge(db.session, actor, plan_id, engine().now())
+        ack = plan_ops.acknowledge(db.session, actor, plan_id, engine().now(),
+                                   engine=engine())
     except Invalid as error:
         flash(f"Nothing to acknowledge: {error.message}.", "error")
     else:
