@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.care import CARE_ROLES, plan_changes
@@ -18,6 +18,7 @@ from engine.core.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.core.models import AuditEvent, Service, User
 from engine.core.scope import by_service, in_services, register_scope, scope_of
 from engine.core.uow import transaction_cache, unit_of_work
+from engine.core.words import long_date
 
 WORKFLOW = "support_plan"
 # People are care records too: members of the person's service see them.
@@ -173,16 +174,40 @@ _EDITORS = (select(User.username).join(DraftEditor, DraftEditor.user_id == User.
 # --- writing ---------------------------------------------------------------------------------
 
 def create_person(session: Session, actor: Actor, name: str, service_name: str,
-                  now: datetime) -> Person:
+                  now: datetime, *, preferred_name: str | None = None,
+                  date_of_birth: date | None = None,
+                  nhs_number: str | None = None) -> Person:
     require(actor, "create_person")
     with unit_of_work(session):
         service = session.scalar(select(Service).where(Service.name == service_name))
         if service is None or not in_services(actor, service.name):
             raise Invalid("unknown service", {"service": [f"no service {service_name!r} "
                                                           "among your services"]})
-        person = Person(name=name, service_id=service.id, created_at=now)
+        person = Person(name=name, service_id=service.id, created_at=now,
+                        preferred_name=preferred_name, date_of_birth=date_of_birth,
+                        nhs_number=nhs_number)
         session.add(person)
     return person
+
+
+def namesakes(session: Session, person: Person) -> list[Person]:
+    """Other people of the person's service with the same name and date of birth (or the same
+    name, when either date is unknown): maybe the same person, added twice."""
+    query = select(Person).where(Person.service_id == person.service_id,
+                                 Person.id != person.id,
+                                 func.lower(Person.name) == person.name.lower())
+    if person.date_of_birth is not None:
+        query = query.where(or_(Person.date_of_birth == person.date_of_birth,
+                                Person.date_of_birth.is_(None)))
+    return list(session.scalars(query.order_by(Person.id)))
+
+
+def duplicate_warnings(session: Session, person: Person) -> list[str]:
+    """What to tell whoever just added `person` if someone like them is already there."""
+    return [f"{other.name} (person {other.id}"
+            + (f", born {long_date(other.date_of_birth)}" if other.date_of_birth else "")
+            + f") is already in {person.service.title}: check this is not the same person "
+            "added twice" for other in namesakes(session, person)]
 
 
 def create_plan(session: Session, engine: Any, actor: Actor, person_id: int,

@@ -115,7 +115,7 @@ def test_the_plan_list_filters_by_state_and_says_when_nothing_matches(app, users
     page = Browser(app, "sam").get("/plans?state=active")
     assert "Margaret Ellis" in page and "Dev Patel" not in page
     assert '<option value="active" selected>' in page
-    assert "1 plan active" in page and "12 Jan 2027" in page  # the review due date
+    assert "1 plan active" in page and "12 January 2027" in page  # the review due date
     closed = Browser(app, "sam").get("/plans?state=closed")
     assert "No plan in your services is closed." in closed
 

@@ -66,3 +66,42 @@ def test_an_admin_reads_no_care_records(api, app, clock):
     ann.sign_in("ann")
     assert ann.get(f"/plans/{plan['id']}").status == 404
     assert ann.get("/admin/users").status == 200
+
+
+def test_a_person_is_more_than_a_name_and_a_service(api):
+    created = api.as_("sam").post("/people", {
+        "name": "Margaret Ellis", "service": "riverside", "preferred_name": "Peggy",
+        "date_of_birth": "1941-03-02", "nhs_number": "943 476 5919"})
+    assert created.status == 201, created
+    assert (created.json["preferred_name"], created.json["date_of_birth"],
+            created.json["nhs_number"], created.json["warnings"]) == (
+        "Peggy", "1941-03-02", "9434765919", [])
+    assert api.as_("sam").get(f"/people/{created.json['id']}").json["nhs_number"] == "9434765919"
+
+
+def test_an_nhs_number_with_a_wrong_check_digit_is_refused_clearly(api):
+    refused = api.as_("sam").post("/people", {"name": "Ann Other", "service": "riverside",
+                                              "nhs_number": "9434765918"})
+    assert refused.status == 422 and refused.json["error"] == "invalid"
+    assert "check digit" in refused.json["details"]["nhs_number"][0]
+
+
+def test_a_second_person_with_the_same_name_and_birthday_is_created_with_a_warning(api):
+    person = {"name": "Margaret Ellis", "service": "riverside", "date_of_birth": "1941-03-02"}
+    first = api.as_("sam").post("/people", person)
+    second = api.as_("sam").post("/people", person)
+    assert second.status == 201
+    [warning] = second.json["warnings"]
+    assert warning == (f"Margaret Ellis (person {first.json['id']}, born 2 March 1941) is "
+                       "already in riverside: check this is not the same person added twice")
+    other = api.as_("sam").post("/people", {**person, "date_of_birth": "1950-01-01"})
+    assert other.json["warnings"] == []
+
+
+def test_the_plans_list_tells_same_named_people_apart(api, app):
+    for born in ("1941-03-02", "1967-08-19"):
+        person = api.as_("sam").post("/people", {"name": "Margaret Ellis", "service": "riverside",
+                                                 "date_of_birth": born}).json
+        api.as_("sam").post("/plans", {"person_id": person["id"]})
+    page = Browser(app, "sam").get("/plans")
+    assert "born 2 March 1941" in page and "born 19 August 1967" in page

@@ -21,8 +21,9 @@ def _date(value) -> str | None:
 
 
 def person_document(person: Person) -> dict[str, Any]:
-    return {"id": person.id, "name": person.name, "service": person.service.name,
-            "created_at": iso(person.created_at)}
+    return {"id": person.id, "name": person.name, "preferred_name": person.preferred_name,
+            "date_of_birth": _date(person.date_of_birth), "nhs_number": person.nhs_number,
+            "service": person.service.name, "created_at": iso(person.created_at)}
 
 
 def plan_document(session: Session, plan: Plan, *, coached: bool = False) -> dict[str, Any]:

@@ -17,8 +17,12 @@ from .schemas import PersonSchema
 def create_person():
     body = load_body(PersonSchema())
     person = plans.create_person(db.session, current_actor(), body["name"].strip(),
-                                 body["service"], engine().now())
-    return person_document(person), 201
+                                 body["service"], engine().now(),
+                                 preferred_name=body["preferred_name"],
+                                 date_of_birth=body["date_of_birth"],
+                                 nhs_number=body["nhs_number"])
+    return {**person_document(person),
+            "warnings": plans.duplicate_warnings(db.session, person)}, 201
 
 
 @api.get("/people")

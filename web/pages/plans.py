@@ -3,6 +3,7 @@ transition, acknowledging a version, and the draft editor."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from textwrap import shorten
@@ -53,7 +54,9 @@ def index():
         query = query.where(Plan._state == state)
     rows = [(plan, plan_ops.next_review_on(db.session, plan))
             for plan in db.session.scalars(query)]
+    names = Counter(plan.person.name.lower() for plan, _ in rows)
     return render_template("pages/plans/index.html", rows=rows, state=state, workflow=workflow,
+                           namesakes={name for name, count in names.items() if count > 1},
                            may_create=actor.may("create_person"), today=engine().today())
 
 
@@ -66,14 +69,22 @@ def new_person():
                                        .order_by(Service.title)))
     form = {"name": request.form.get("name", "").strip(),
             "service": request.form.get("service", services[0].name if len(services) == 1
-                                        else "")}
+                                        else ""),
+            **{key: request.form.get(key, "").strip()
+               for key in ("preferred_name", "date_of_birth", "nhs_number")}}
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            body = PersonSchema().load(form)
+            body = PersonSchema().load({key: value or None if key not in ("name", "service")
+                                        else value for key, value in form.items()})
             now = engine().now()
-            person = plan_ops.create_person(db.session, actor, body["name"], body["service"], now)
+            person = plan_ops.create_person(
+                db.session, actor, body["name"], body["service"], now,
+                preferred_name=body["preferred_name"], date_of_birth=body["date_of_birth"],
+                nhs_number=body["nhs_number"])
             plan = plan_ops.create_plan(db.session, engine(), actor, person.id, {})
+            for warning in plan_ops.duplicate_warnings(db.session, person):
+                flash(f"{warning}.", "error")
         except ValidationError as error:
             blank = {"name": "enter the person's name", "service": "choose a service"}
             errors = {key: blank[key] if not form.get(key) and key in blank else messages[0]
@@ -83,7 +94,8 @@ def new_person():
         else:
             flash(f"{person.name} added. Now write their plan.", "success")
             return redirect(url_for("plans.edit", plan_id=plan.id))
-    labels = {"name": "Name", "service": "Service"}
+    labels = {"name": "Name", "service": "Service", "preferred_name": "Preferred name",
+              "date_of_birth": "Date of birth", "nhs_number": "NHS number"}
     summary = [(key, f"{labels.get(key, key)}: {message}") for key, message in errors.items()]
     return render_template("pages/plans/new_person.html", form=form,
                            service_options=[(service.name, service.title) for service in services],
@@ -288,7 +300,7 @@ def acknowledge(plan_id: int):
 
 @plans.app_template_filter("plan_day")
 def plan_day(value: Any) -> str:
-    """A date (ISO text, date or datetime) as "1 Dec 2026", in the service's time zone."""
+    """A date (ISO text, date or datetime) as "1 December 2026", in the service's time zone."""
     if not value:
         return "Not set"
     if isinstance(value, str):
@@ -298,7 +310,7 @@ def plan_day(value: Any) -> str:
             return value
     if isinstance(value, datetime):
         value = engine().today(value)
-    return f"{value.day} {value:%b %Y}"
+    return f"{value.day} {value:%B %Y}"
 
 
 # --- the draft editor ------------------------------------------------------------------------
