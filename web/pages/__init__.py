@@ -41,6 +41,9 @@ def register_pages(app: Flask) -> None:
                       account_pages, chain, review_records):
         app.register_blueprint(blueprint)
 
+    # Macros imported without context (the checklists) ask who is reading, too.
+    app.jinja_env.globals["current_user"] = current_user
+
     @app.context_processor
     def navigation():
         def nav_items():

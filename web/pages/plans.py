@@ -368,12 +368,16 @@ def edit(plan_id: int):
     try:
         plan_ops.update_draft(db.session, actor, plan.id, content, int(version), engine().now())
     except Conflict:
-        flash("Someone else changed this plan; here is the latest version. Your changes were "
-              "not saved: make them again here.", "error")
+        # Nothing typed is lost: the user's text stays in the form, the draft as saved by the
+        # other person is shown beside it, and saving now keeps whatever the user merges.
+        db.session.expire_all()
         plan = plan_ops.get_plan(db.session, actor, plan_id)
         if plan.draft is None:
             return _not_draft(plan)
-        return _editor(plan, form_from_content(plan.draft), plan.lock_version), 409
+        flash("Someone else saved this draft while you were editing it. Your text is kept in "
+              "the form; the draft as they saved it is shown above it. Merge the two, then "
+              "save again.", "error")
+        return _editor(plan, form, plan.lock_version, theirs=plan.draft), 409
     except Invalid:
         return _not_draft(plan)
     flash("Draft saved.", "success")
@@ -381,7 +385,7 @@ def edit(plan_id: int):
 
 
 def _editor(plan: Plan, form: dict[str, Any], version: Any,
-            messages: dict | None = None) -> str:
+            messages: dict | None = None, theirs: dict[str, Any] | None = None) -> str:
     field_errors = error_fields(messages or {}, form)
     workers = [(user.username, f"{user.username} ({user.role})") for user in db.session.scalars(
         select(User).where(User.services.any(Service.id == plan.service_id),
@@ -393,7 +397,7 @@ def _editor(plan: Plan, form: dict[str, Any], version: Any,
         "pages/plans/edit.html", plan=plan, form=form, version=version, workers=workers,
         field_errors=field_errors, errors=[(key, _where(key) + message)
                                            for key, message in field_errors.items()],
-        balance=hours_balance(form), labels=LABELS,
+        balance=hours_balance(form), labels=LABELS, theirs=theirs,
         first_review_days=engine().settings["review.first_review_days"],
         outcome_options=[(row["id"], f"{row['id']} — "
                           + shorten(row["statement"] or "no statement yet", 70, placeholder="…"))
@@ -488,14 +492,35 @@ def field_ids(form: dict[str, Any]) -> list[str]:
 
 
 def hours_balance(form: dict[str, Any]) -> tuple[str, bool]:
-    """The same words app.js writes live: allocated of commissioned, and the gap."""
-    allocated = sum(_number(action["hours_per_week"]) for action in form["actions"])
-    target = _number(form["commissioned_hours_per_week"])
+    """The same words app.js writes live: allocated of commissioned, and the gap. Blank and
+    negative hours are said as such, never "balanced"."""
+    rows = [_hours(action["hours_per_week"]) for action in form["actions"]]
+    allocated = round(sum(value for value, _ in rows), 2)
+    target, blank = _hours(form["commissioned_hours_per_week"])
+    negative = target < 0 or any(value < 0 for value, _ in rows)
     gap = round(target - allocated, 2)
+    if blank:
+        return f"{allocated:g} hours allocated; the commissioned hours are not filled in yet", \
+            False
+    if negative:
+        return "Hours cannot be negative: check the commissioned hours and each action's hours", \
+            False
+    if target == 0 and allocated == 0:
+        return "No hours commissioned or allocated yet", False
     words = f"{allocated:g} of {target:g} commissioned hours allocated"
-    words += (" — balanced" if gap == 0 else f" — {gap:g} unallocated" if gap > 0
-              else f" — {-gap:g} over")
-    return words, gap == 0
+    words += (" — balanced" if gap == 0 else f" — {gap:g} still to allocate" if gap > 0
+              else f" — {-gap:g} more than commissioned")
+    return words, target > 0 and gap == 0
+
+
+def _hours(text: Any) -> tuple[float, bool]:
+    """(hours, blank?) of what was typed: blank or not a number counts as not filled in."""
+    typed = str(text or "").strip()
+    try:
+        value = float(typed)
+    except ValueError:
+        return 0.0, True
+    return (value, False) if value == value and abs(value) != float("inf") else (0.0, True)
 
 
 def _where(key: str) -> str:
