@@ -52,7 +52,10 @@ def test_a_year_of_reviews_a_reduction_and_a_reinstatement(api, clock, database_
         person_agrees="Margaret said she was ready to try"))
     reduced = max_.fire(plan["id"], "reduce_support")
     assert reduced.status == 200, reduced
-    assert state()["commissioned_hours_per_week"] == 8 and review_tasks() == []
+    # The reduced support is a new version: the key worker is asked to read it.
+    assert state()["commissioned_hours_per_week"] == 8 and review_tasks() == ["acknowledge_plan"]
+    assert sam.post(f"/plans/{plan['id']}/acknowledgements").status == 201
+    assert review_tasks() == []
 
     # February: the trial ends and is reviewed; Margaret has struggled, support comes back.
     write("2027-01-20", prompts=2, note="Missed breakfast twice this week")
