@@ -29,10 +29,10 @@ from engine import Actor, Engine, FixedClock
 from engine.care.models import Acknowledgement, DraftEditor, Person, Plan, PlanVersion
 from engine.care.plans import acknowledge, create_person, create_plan
 from engine.core.models import Service, Timer, User, user_services
-from engine.schema import upgrade
 from engine.core.settings import resolve_database_url
 from engine.core.uow import unit_of_work
 from engine.core.users import add_user
+from engine.schema import upgrade
 from web import create_app
 from web.extensions import db
 
@@ -463,7 +463,7 @@ def add_active_plan(session: Session, engine: Engine, team: Team) -> Plan:
     manager = Actor.of(team.manager)
     plan = seed_drafts(session, engine, team.author, team.author.username, 1)[0]
     engine.fire(session, "plan", plan.id, "approve", manager, version=plan.lock_version)
-    acknowledge(session, Actor.of(team.author), plan.id, engine.now())
+    acknowledge(session, Actor.of(team.author), plan.id, engine.now(), engine=engine)
     engine.fire(session, "plan", plan.id, "activate", manager, version=plan.lock_version)
     return plan
 

@@ -130,9 +130,8 @@ def _peer(path: Path) -> tuple[Callable[[Any], None], list[Any]]:
                                             "PRAGMA foreign_keys=ON"}}},
             DEFAULT_AUTO_FIELD="django.db.models.BigAutoField")
         django.setup()
-    from django.contrib.auth.models import User
-
     from django.apps import apps
+    from django.contrib.auth.models import User
 
     from bench import peer_models
 

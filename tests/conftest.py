@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine.core.clock import FixedClock
-from engine.schema import upgrade
 from engine.core.settings import resolve_database_url
+from engine.schema import upgrade
 
 from .helpers import Api, Users
 

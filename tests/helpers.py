@@ -236,7 +236,7 @@ def seed_active_plans(app, count: int, service: str = "riverside") -> list[int]:
             plan = plans.create_plan(session, engine, sam, person.id, plan_content())
             plan = engine.fire(session, "plan", plan.id, "approve", max_,
                                version=plan.lock_version).subject
-            plans.acknowledge(session, sam, plan.id, now)
+            plans.acknowledge(session, sam, plan.id, now, engine=engine)
             plan = engine.fire(session, "plan", plan.id, "activate", max_,
                                version=plan.lock_version).subject
             ids.append(plan.id)

@@ -165,6 +165,21 @@ def user_set_services(username: str, services: tuple[str, ...]) -> None:
     click.echo(f"{username} works in {', '.join(user.service_names)}.")
 
 
+@user_group.command("add-approver")
+@click.argument("username")
+@click.option("--service", "service", required=True,
+              help="The service whose plans this manager may now approve.")
+@with_appcontext
+def user_add_approver(username: str, service: str) -> None:
+    """Let a manager of another service approve (and manage) this service's plans."""
+    require_schema()
+    with account_errors(f"cannot add {username} as an approver for {service}"):
+        user = accounts.add_approver(db.session, accounts.CLI, username, service,
+                                     engine().now())
+    click.echo(f"{username} can now approve plans in {service} (works in "
+               f"{', '.join(user.service_names)}).")
+
+
 @user_group.command("unlock")
 @click.argument("username")
 @with_appcontext

@@ -246,7 +246,8 @@ class _Demo:
                                    "blocked but went through")
 
     def acknowledge(self, plan: Plan, username: str) -> None:
-        acknowledge(self.session, self.actor(username), plan.id, self.engine.now())
+        acknowledge(self.session, self.actor(username), plan.id, self.engine.now(),
+                    engine=self.engine)
 
     def record(self, plan: Plan, username: str, fields: dict[str, Any]) -> None:
         write_record(self.session, self.engine, self.actor(username), plan.id, fields)

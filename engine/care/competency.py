@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.care import staff_records
+from engine.care import CARE_ROLES, staff_records
 from engine.care.models import Competency, PracticeObservation
 from engine.care.plans import require
 from engine.core import audit
@@ -20,7 +20,7 @@ from engine.core.subjects import EffectContext, SubjectKind, register
 from engine.core.uow import unit_of_work
 
 WORKFLOW = "competency"
-COMPETENCIES = about_a_worker("competency", Competency, "worker_id")
+COMPETENCIES = about_a_worker("competency", Competency, "worker_id", roles=CARE_ROLES)
 EDITABLE = {"training": ("enrolled", "trained", "refresher_due"),
             "assessment": ("trained", "assessed")}
 

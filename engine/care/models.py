@@ -18,6 +18,10 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # What the person likes to be called, and what tells two people of one name apart.
+    preferred_name: Mapped[Optional[str]] = mapped_column(String(200))
+    date_of_birth: Mapped[Optional[date]] = mapped_column(Date)
+    nhs_number: Mapped[Optional[str]] = mapped_column(String(10))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
     created_at: Mapped[datetime]
     service: Mapped[Service] = relationship(lazy="joined")

@@ -11,8 +11,8 @@ from sqlalchemy import and_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, joinedload
 
-from engine.care import plans, reviews
-from engine.care.models import Acknowledgement, DailyRecord, Person, Plan, PlanVersion
+from engine.care import CARE_ROLES, plans, reviews
+from engine.care.models import Acknowledgement, DailyRecord, DraftEditor, Person, Plan, PlanVersion
 from engine.core.models import User, user_services
 from engine.core.scope import by_service
 from engine.core.subjects import EffectContext, SubjectKind, register
@@ -52,6 +52,11 @@ class PlanSnapshot:
             return plans.editors_of(self._session, self._plan)
         return [editor.user.username for editor in
                 sorted(loaded, key=lambda editor: (editor.first_edit_at, editor.user.username))]
+
+    @cached_property
+    def managers(self) -> list[str]:
+        """The active managers of the plan's service (who could approve it)."""
+        return plans.managers_of(self._session, self._plan.service_id)
 
     @cached_property
     def acknowledged_by(self) -> set[str]:
@@ -293,12 +298,36 @@ def _prepare(session: Session, batch: Sequence[Plan]) -> None:
                 cache[("key_worker_id", name, service_id)] = user_id
 
 
+def _author_id(session: Session, plan: Plan) -> Optional[int]:
+    """Who started the current draft round (its first editor), else who created the plan."""
+    first = session.scalar(select(DraftEditor.user_id).where(
+        DraftEditor.plan_id == plan.id, DraftEditor.draft_number == plan.draft_number)
+        .order_by(DraftEditor.first_edit_at).limit(1))
+    return first if first is not None else plan.author_id
+
+
+def _review_author_id(session: Session, plan: Plan) -> Optional[int]:
+    """Who wrote the review record of the open review cycle, if anyone has."""
+    cycle = reviews.open_cycle(session, plan)
+    review = reviews.review_of(session, cycle) if cycle else None
+    return review.author_id if review else None
+
+
+def _describe(plan: Plan) -> dict[str, str]:
+    """The words a task's title may use about a plan."""
+    session = Session.object_session(plan)
+    content = plans.content_of(plan, session) if session is not None else {}
+    return {"person": plan.person.name, "service": plan.service.title,
+            "version": str(plan.current_version or ""),
+            "key_worker": content.get("key_worker") or "the key worker"}
+
+
 PLAN_KIND = register(SubjectKind(
     name="plan",
     model=Plan,
-    scope=by_service("plan", Plan),
+    scope=by_service("plan", Plan, roles=CARE_ROLES),
     snapshot=PlanSnapshot,
-    describe=lambda plan: {"person": plan.person.name, "service": plan.service.name},
+    describe=_describe,
     effects={"freeze_version": _freeze_version, "open_draft": _open_draft,
              "open_review_cycle": _open_review_cycle, "close_review_cycle": _close_review_cycle,
              "adopt_review_date": _adopt_review_date, "apply_reduction": _apply_reduction,
@@ -306,7 +335,8 @@ PLAN_KIND = register(SubjectKind(
              "start_interim_support": _start_interim_support,
              "end_interim_support": _end_interim_support},
     dates={"next_review_date": _next_review_date},
-    people={"key_worker": _key_worker_id},
+    people={"key_worker": _key_worker_id, "author": _author_id,
+            "review_author": _review_author_id},
     batch_effects={"open_review_cycle": _open_review_cycles},
     prepare=_prepare,
     lock_options=(joinedload(Plan.round_editors),),

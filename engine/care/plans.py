@@ -3,24 +3,26 @@ that tells the engine how the support-plan workflow reads and changes a plan."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from engine.care import plan_changes
+from engine.care import CARE_ROLES, plan_changes
 from engine.care.models import Acknowledgement, DraftEditor, Person, Plan, PlanVersion
 from engine.core import audit
 from engine.core.access import Actor
 from engine.core.errors import Conflict, Forbidden, Invalid, NotFound
-from engine.core.models import Service, User
+from engine.core.models import AuditEvent, Service, User
 from engine.core.scope import by_service, in_services, register_scope, scope_of
 from engine.core.uow import transaction_cache, unit_of_work
+from engine.core.words import long_date
 
 WORKFLOW = "support_plan"
 # People are care records too: members of the person's service see them.
-PEOPLE = register_scope(by_service("person", Person))
+PEOPLE = register_scope(by_service("person", Person, roles=CARE_ROLES))
 EMPTY_CONTENT: dict[str, Any] = {
     "commissioned_hours_per_week": None, "start_date": None, "next_review_date": None,
     "key_worker": None,
@@ -99,6 +101,70 @@ def editors_of(session: Session, plan: Plan) -> list[str]:
                                            "draft_number": plan.draft_number}))
 
 
+# The steps that start, end or answer a request for approval: the latest of them says where
+# a draft stands.
+_DRAFT_STEPS = ("request_approval", "return_for_changes", "approve", "revise")
+
+
+def status_note(session: Session, plan: Plan) -> Optional[dict[str, Any]]:
+    """Where the plan is waiting, and for whom, in the plan document's terms (SPEC §10.3):
+    {kind: "returned", comment, by, at}, {kind: "awaiting_approval", since, by, approvers},
+    {kind: "awaiting_acknowledgement", by}, {kind: "awaiting_activation", acknowledged_by,
+    at}, {kind: "awaiting_review", by}, {kind: "awaiting_review_completion", written_by, at};
+    None when nobody is waiting on anybody."""
+    from engine.care import reviews  # reviews builds on this module
+
+    state = plan.state
+    if state == "draft":
+        last = session.execute(
+            select(AuditEvent.transition, AuditEvent.actor, AuditEvent.at, AuditEvent.body)
+            .where(AuditEvent.subject_type == "plan", AuditEvent.subject_id == plan.id,
+                   AuditEvent.outcome == "advanced", AuditEvent.transition.in_(_DRAFT_STEPS))
+            .order_by(AuditEvent.seq.desc()).limit(1)).first()
+        if last is not None and last.transition == "return_for_changes":
+            return {"kind": "returned", "comment": json.loads(last.body).get("comment"),
+                    "by": last.actor, "at": last.at}
+        if last is not None and last.transition == "request_approval":
+            return {"kind": "awaiting_approval", "since": last.at, "by": last.actor,
+                    "approvers": possible_approvers(session, plan)}
+        return {"kind": "drafting", "editors": editors_of(session, plan)}
+    version = current_version(session, plan)
+    key_worker = version.content.get("key_worker") if version else None
+    if state == "approved":
+        read = session.execute(
+            select(User.username, Acknowledgement.at).join(User, User.id == Acknowledgement.user_id)
+            .where(Acknowledgement.plan_id == plan.id,
+                   Acknowledgement.version_number == plan.current_version,
+                   User.username == key_worker)).first() if key_worker else None
+        if read is None:
+            return {"kind": "awaiting_acknowledgement", "by": key_worker,
+                    "version": plan.current_version}
+        return {"kind": "awaiting_activation", "acknowledged_by": read.username, "at": read.at,
+                "version": plan.current_version}
+    if state == "review_due":
+        cycle = reviews.open_cycle(session, plan)
+        review = reviews.review_of(session, cycle) if cycle else None
+        if review is None:
+            return {"kind": "awaiting_review", "by": key_worker}
+        return {"kind": "awaiting_review_completion", "written_by": review.author.username,
+                "at": review.updated_at}
+    return None
+
+
+def managers_of(session: Session, service_id: int) -> list[str]:
+    """The usernames of the service's active managers, in order."""
+    return list(session.scalars(
+        select(User.username).where(User.services.any(Service.id == service_id),
+                                    User.role == "manager", User.active.is_(True))
+        .order_by(User.username)))
+
+
+def possible_approvers(session: Session, plan: Plan) -> list[str]:
+    """Who could approve the plan's draft now: its service's managers who did not edit it."""
+    editors = set(editors_of(session, plan))
+    return [name for name in managers_of(session, plan.service_id) if name not in editors]
+
+
 _EDITORS = (select(User.username).join(DraftEditor, DraftEditor.user_id == User.id)
             .where(DraftEditor.plan_id == bindparam("plan_id"),
                    DraftEditor.draft_number == bindparam("draft_number"))
@@ -108,16 +174,40 @@ _EDITORS = (select(User.username).join(DraftEditor, DraftEditor.user_id == User.
 # --- writing ---------------------------------------------------------------------------------
 
 def create_person(session: Session, actor: Actor, name: str, service_name: str,
-                  now: datetime) -> Person:
+                  now: datetime, *, preferred_name: str | None = None,
+                  date_of_birth: date | None = None,
+                  nhs_number: str | None = None) -> Person:
     require(actor, "create_person")
     with unit_of_work(session):
         service = session.scalar(select(Service).where(Service.name == service_name))
         if service is None or not in_services(actor, service.name):
             raise Invalid("unknown service", {"service": [f"no service {service_name!r} "
                                                           "among your services"]})
-        person = Person(name=name, service_id=service.id, created_at=now)
+        person = Person(name=name, service_id=service.id, created_at=now,
+                        preferred_name=preferred_name, date_of_birth=date_of_birth,
+                        nhs_number=nhs_number)
         session.add(person)
     return person
+
+
+def namesakes(session: Session, person: Person) -> list[Person]:
+    """Other people of the person's service with the same name and date of birth (or the same
+    name, when either date is unknown): maybe the same person, added twice."""
+    query = select(Person).where(Person.service_id == person.service_id,
+                                 Person.id != person.id,
+                                 func.lower(Person.name) == person.name.lower())
+    if person.date_of_birth is not None:
+        query = query.where(or_(Person.date_of_birth == person.date_of_birth,
+                                Person.date_of_birth.is_(None)))
+    return list(session.scalars(query.order_by(Person.id)))
+
+
+def duplicate_warnings(session: Session, person: Person) -> list[str]:
+    """What to tell whoever just added `person` if someone like them is already there."""
+    return [f"{other.name} (person {other.id}"
+            + (f", born {long_date(other.date_of_birth)}" if other.date_of_birth else "")
+            + f") is already in {person.service.title}: check this is not the same person "
+            "added twice" for other in namesakes(session, person)]
 
 
 def create_plan(session: Session, engine: Any, actor: Actor, person_id: int,
@@ -160,8 +250,12 @@ def update_draft(session: Session, actor: Actor, plan_id: int, content: dict[str
     return plan
 
 
-def acknowledge(session: Session, actor: Actor, plan_id: int, now: datetime) -> Acknowledgement:
-    """Record that the actor has read the approved version in force. Idempotent."""
+def acknowledge(session: Session, actor: Actor, plan_id: int, now: datetime, *,
+                engine: Any) -> Acknowledgement:
+    """Record that the actor has read the approved version in force. Idempotent.
+
+    The workflow hands work on with it (the key worker's acknowledgement closes their task
+    and puts activating the plan in the managers' inboxes): `engine` applies that."""
     require(actor, "acknowledge")
     with unit_of_work(session):
         plan = _locked_plan(session, actor, plan_id)
@@ -177,15 +271,22 @@ def acknowledge(session: Session, actor: Actor, plan_id: int, now: datetime) -> 
                                   user_id=actor.user_id, at=now)
             session.add(ack)
             record_change(session, actor, plan, "acknowledged",
-                          [f"{actor.username} has read version {plan.current_version}"], now)
+                          [f"{actor.username} has read version {plan.current_version}"], now,
+                          engine=engine)
     return ack
 
 
 def record_change(session: Session, actor: Actor, plan: Plan, action: str,
-                  changes: list[str], now: datetime, rule_pack: str | None = None) -> None:
-    """Put a change made outside a transition on the plan's audit trail."""
-    audit.record_subject_change(session, at=now, actor=actor, subject=plan, action=action,
-                                changes=changes, rule_pack=rule_pack)
+                  changes: list[str], now: datetime, rule_pack: str | None = None,
+                  engine: Any = None) -> None:
+    """Put a change made outside a transition on the plan's audit trail; with the `engine`,
+    the tasks its workflow hands on with that change open and close too."""
+    if engine is not None:
+        engine.record_change(session, plan, actor, action, changes, now=now,
+                             rule_pack=rule_pack)
+    else:
+        audit.record_subject_change(session, at=now, actor=actor, subject=plan, action=action,
+                                    changes=changes, rule_pack=rule_pack)
 
 
 def add_version(session: Session, plan: Plan, content: dict[str, Any], *, basis: str,

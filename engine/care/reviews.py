@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from engine.care.models import Plan, Review, ReviewCycle
 from engine.care.plans import current_version, locked_plan, record_change, require
 from engine.core.access import Actor
-from engine.core.errors import Invalid
+from engine.core.errors import Invalid, NotFound
+from engine.core.models import AuditEvent
 from engine.core.uow import unit_of_work
 
 QUESTIONS = {
@@ -92,8 +93,9 @@ def cycles(session: Session, plan: Plan) -> list[ReviewCycle]:
 
 
 def write_review(session: Session, actor: Actor, plan_id: int, content: dict[str, Any],
-                 now: datetime) -> Review:
-    """Write the review record of the open cycle; a second write replaces the first."""
+                 now: datetime, *, engine: Any) -> Review:
+    """Write the review record of the open cycle; a second write replaces the first. The
+    `engine` hands the review on: completing it goes to the service's other managers."""
     require(actor, "write_review")
     with unit_of_work(session):
         plan = locked_plan(session, actor, plan_id)
@@ -117,7 +119,7 @@ def write_review(session: Session, actor: Actor, plan_id: int, content: dict[str
         decision = str(content.get("decision") or "no decision").replace("_", " ")
         record_change(session, actor, plan, "review_saved", [
             f"review record for review {cycle.number} {'rewritten' if replaced else 'written'}"
-            f" by {actor.username}, proposing: {decision}"], now)
+            f" by {actor.username}, proposing: {decision}"], now, engine=engine)
         session.flush()
         session.refresh(review)
     return review
@@ -158,3 +160,26 @@ def reviews_of(session: Session, plan: Plan) -> list[Review]:
     return list(session.scalars(select(Review).join(ReviewCycle)
                                 .where(Review.plan_id == plan.id)
                                 .order_by(ReviewCycle.number.desc())))
+
+
+def review_in(session: Session, plan: Plan, review_id: int) -> Review:
+    """One of the plan's review records; NotFound if the plan has none by that id."""
+    review = session.get(Review, review_id)
+    if review is None or review.plan_id != plan.id:
+        raise NotFound(f"review {review_id} not found")
+    return review
+
+
+def completed_by(session: Session, review: Review) -> Optional[dict[str, Any]]:
+    """Who ended the review's cycle, how and when ({by, transition, at}); None while open."""
+    cycle = review.cycle
+    if cycle.closed_at is None:
+        return None
+    row = session.execute(
+        select(AuditEvent.actor, AuditEvent.transition, AuditEvent.at)
+        .where(AuditEvent.subject_type == "plan", AuditEvent.subject_id == review.plan_id,
+               AuditEvent.outcome == "advanced", AuditEvent.transition == cycle.closed_by,
+               AuditEvent.at <= cycle.closed_at)
+        .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return {"by": row.actor if row else None, "transition": cycle.closed_by,
+            "at": cycle.closed_at}

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.care import staff_records
+from engine.care import CARE_ROLES, staff_records
 from engine.care.models import DailyRecord, Plan, Supervision
 from engine.care.plans import current_version, require
 from engine.core import audit
@@ -18,6 +18,7 @@ from engine.core.errors import Forbidden, Invalid, NotFound
 from engine.core.scope import about_a_worker, scope_of
 from engine.core.subjects import EffectContext, SubjectKind, register
 from engine.core.uow import unit_of_work
+from engine.core.words import long_date
 
 WORKFLOW = "supervision"
 RECORD_FIELDS = ("observed_strength", "support_provided", "independence_opportunity",
@@ -184,7 +185,8 @@ def _schedule_next(ctx: EffectContext) -> None:
                                            done.scheduled_for, ctx.now), WORKFLOW)
 
 
-SUPERVISIONS = about_a_worker("supervision", Supervision, "supervisee_id")
+SUPERVISIONS = about_a_worker("supervision", Supervision, "supervisee_id",
+                             roles=CARE_ROLES)
 
 register(SubjectKind(
     name="supervision",
@@ -192,7 +194,7 @@ register(SubjectKind(
     scope=SUPERVISIONS,
     snapshot=SupervisionSnapshot,
     describe=lambda s: {"supervisee": s.supervisee.username, "service": s.service.name,
-                        "date": s.scheduled_for.isoformat()},
+                        "date": long_date(s.scheduled_for)},
     effects={"plan_next_supervision": _plan_next, "schedule_next_supervision": _schedule_next},
     dates={"scheduled_for": lambda s: s.scheduled_for, "next_due_on": lambda s: s.next_due_on},
     people={"supervisor": lambda session, s: s.supervisor_id,

@@ -14,10 +14,11 @@ from engine.core import users
 from engine.core.access import ROLES, Actor
 from engine.core.audit import record_change
 from engine.core.errors import Forbidden, Invalid, NotFound
-from engine.core.models import ApiToken, User
+from engine.core.models import ApiToken, Service, User
 from engine.core.passwords import password_problems
 from engine.core.sessions import end_sessions_of
 from engine.core.uow import unit_of_work
+from engine.core.words import with_article
 
 # The command line acts as this system actor on the audit chain.
 CLI = Actor(None, "cli", "system", frozenset())
@@ -96,6 +97,34 @@ def set_services(session: Session, actor: Actor, username: str, services: list[s
         if before != _services_text(user):
             _record(session, actor, user, now, "services_changed",
                     [f"services changed from {before} to {_services_text(user)}"])
+    return user
+
+
+def add_approver(session: Session, actor: Actor, username: str, service_name: str,
+                 now: datetime) -> User:
+    """A manager of another service becomes a manager of this one too, so that a plan whose
+    own managers all edited it can still be approved by someone independent. Recorded as
+    "approver_added"."""
+    _may_manage(actor)
+    with unit_of_work(session):
+        user = _user(session, username)
+        if user.role != "manager":
+            raise Invalid("not a manager", {"username": [
+                f"{username} is {with_article(user.role)}: only a manager approves plans"]})
+        if not user.active:
+            raise Invalid("inactive", {"username": [f"{username} is inactive"]})
+        service = session.scalar(select(Service).where(Service.name == service_name))
+        if service is None:
+            raise NotFound(f"no service {service_name}")
+        if service in user.services:
+            raise Invalid("already a manager there", {"service": [
+                f"{username} already manages {service_name}"]})
+        before = _services_text(user)
+        user.services = [*user.services, service]
+        session.flush()
+        _record(session, actor, user, now, "approver_added",
+                [f"added as an approver for {service_name} (services were {before}, now "
+                 f"{_services_text(user)})"])
     return user
 
 

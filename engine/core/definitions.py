@@ -38,6 +38,24 @@ class TaskSpec:
     assignee: str | None = None
     due_days: Any = None      # due this many days after the task opens, or …
     due_on: str | None = None  # … on a date of the subject (a name the subject kind knows)
+    # A person of the subject (a name the kind knows) who never sees the task: the writer of
+    # a review is not the one to complete it.
+    not_for: str | None = None
+    # The input of the step that opens the task carried with it ("comment": what to change).
+    note: str | None = None
+    # Opened only while the subject is in one of these states (default: whatever its state).
+    in_states: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActionDef:
+    """A change recorded outside transitions (`acknowledged`, `review_saved`, …) that hands
+    work on: it closes some of the subject's tasks and opens others, as the definition says."""
+
+    name: str
+    closes_tasks: tuple[str, ...] = ()
+    opens_tasks: tuple[TaskSpec, ...] = ()
+    by: str | None = None  # only when the actor is this person of the subject ("key_worker")
 
 
 @dataclass(frozen=True)
@@ -91,6 +109,7 @@ class WorkflowDef:
     transitions: dict[str, TransitionDef]
     source: Path
     subject_module: str = ""  # the module that registers the subject kind (named in the file)
+    actions: dict[str, ActionDef] = field(default_factory=dict)
     machine: Machine | None = field(default=None, repr=False)
 
     @property
@@ -103,6 +122,13 @@ class WorkflowDef:
     def states_tagged(self, tag: str) -> tuple[str, ...]:
         """The states the definition marks with `tag`, in definition order."""
         return tuple(name for name, state in self.states.items() if tag in state.tags)
+
+    def task_specs(self) -> list[TaskSpec]:
+        """Every task the definition can open: entering states, firing steps, recorded actions."""
+        return [*(task for state in self.states.values() for task in state.tasks),
+                *(task for transition in self.transitions.values()
+                  for task in transition.opens_tasks),
+                *(task for action in self.actions.values() for task in action.opens_tasks)]
 
     def transitions_tagged(self, tag: str) -> tuple[str, ...]:
         return tuple(name for name, t in self.transitions.items() if tag in t.tags)
@@ -256,11 +282,16 @@ def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
     try:
         states = {name: StateDef(
             name=name, title=raw.get("title", name), final=raw.get("final", False),
-            tasks=tuple(TaskSpec(**task) for task in raw.get("tasks", [])),
+            tasks=tuple(_task(task) for task in raw.get("tasks", [])),
             timers=tuple(TimerSpec(**timer) for timer in raw.get("timers", [])),
             on_enter=tuple(raw.get("on_enter", [])), on_exit=tuple(raw.get("on_exit", [])),
             tags=frozenset(raw.get("tags", [])),
         ) for name, raw in data.get("states", {}).items()}
+        actions = {name: ActionDef(
+            name=name, closes_tasks=tuple(raw.get("closes_tasks", [])),
+            opens_tasks=tuple(_task(task) for task in raw.get("opens_tasks", [])),
+            by=raw.get("by"),
+        ) for name, raw in data.get("actions", {}).items()}
         transitions = {}
         for raw in data.get("transitions", []):
             name = raw.get("name", "?")
@@ -271,7 +302,7 @@ def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
                 sources=tuple(raw.get("sources", [])), dest=raw.get("dest", ""),
                 roles=frozenset(raw.get("roles", [])), rules=tuple(raw.get("rules", [])),
                 effects=tuple(raw.get("effects", [])),
-                opens_tasks=tuple(TaskSpec(**task) for task in raw.get("opens_tasks", [])),
+                opens_tasks=tuple(_task(task) for task in raw.get("opens_tasks", [])),
                 closes_tasks=tuple(raw.get("closes_tasks", [])),
                 tags=frozenset(raw.get("tags", [])),
             )
@@ -282,7 +313,11 @@ def _read_workflow(path: Path, problems: list[str]) -> WorkflowDef | None:
                        subject=head["subject"], subject_module=head["subject_module"],
                        initial=head["initial"],
                        rule_pack=head["rule_pack"], states=states, transitions=transitions,
-                       source=path)
+                       actions=actions, source=path)
+
+
+def _task(raw: Mapping[str, Any]) -> TaskSpec:
+    return TaskSpec(**{**raw, "in_states": tuple(raw.get("in_states", ()))})
 
 
 def _validate_workflow(workflow: WorkflowDef, packs: Mapping[str, rulebook.RulePack],
@@ -315,6 +350,15 @@ def _validate_workflow(workflow: WorkflowDef, packs: Mapping[str, rulebook.RuleP
         if task.due_on is not None and kind is not None and task.due_on not in kind.dates:
             problems.append(f"{where}: {what} task {task.kind!r} due_on names unknown date "
                             f"{task.due_on!r}")
+        if task.not_for and kind and task.not_for not in kind.people:
+            problems.append(f"{where}: {what} task {task.kind!r} has unknown not_for "
+                            f"{task.not_for!r}")
+        if task.note not in (None, "comment", "reason"):
+            problems.append(f"{where}: {what} task {task.kind!r} note must be comment or reason")
+        for state_name in task.in_states:
+            if state_name not in workflow.states:
+                problems.append(f"{where}: {what} task {task.kind!r} names unknown state "
+                                f"{state_name!r}")
 
     for transition in workflow.transitions.values():
         what = f"transition {transition.name!r}"
@@ -335,6 +379,17 @@ def _validate_workflow(workflow: WorkflowDef, packs: Mapping[str, rulebook.RuleP
                 problems.append(f"{where}: {what} names unknown effect {effect!r}")
         for task in transition.opens_tasks:
             check_task(task, what)
+
+    known_kinds = {task.kind for task in workflow.task_specs()}
+    for action in workflow.actions.values():
+        what = f"action {action.name!r}"
+        for task in action.opens_tasks:
+            check_task(task, what)
+        for task_kind in action.closes_tasks:
+            if task_kind not in known_kinds:
+                problems.append(f"{where}: {what} closes task {task_kind!r}, which nothing opens")
+        if action.by and kind and action.by not in kind.people:
+            problems.append(f"{where}: {what} names unknown person {action.by!r}")
 
     for state in workflow.states.values():
         what = f"state {state.name!r}"

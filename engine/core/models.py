@@ -190,9 +190,14 @@ class Task(Base):
     closed_at: Mapped[Optional[datetime]]
     escalated_at: Mapped[Optional[datetime]]
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tasks.id"))
+    # What the person handing the work on said (a returned draft's comment), if anything.
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    # Someone who never sees this task although their role and service match (a review's
+    # writer does not complete it).
+    not_for_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
 
     service: Mapped[Service] = relationship(lazy="joined")
-    assignee: Mapped[Optional[User]] = relationship(lazy="joined")
+    assignee: Mapped[Optional[User]] = relationship(foreign_keys=[assignee_id], lazy="joined")
 
 
 class Timer(Base):

@@ -2,9 +2,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    false,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from engine.core import audit
@@ -14,21 +25,29 @@ from engine.core.errors import Conflict, Forbidden
 from engine.core.models import Service, Task
 from engine.core.scope import Scope, in_services, register_scope, service_ids
 from engine.core.uow import unit_of_work
-from engine.core.words import with_article
+from engine.core.words import long_date, with_article
 
 OPEN_STATUSES = ("open", "claimed")
 
 
 def open_task(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
-              spec: TaskSpec, now: datetime, today: date) -> Task:
-    """Open the task `spec` describes, unless the same task is already open for the subject."""
+              spec: TaskSpec, now: datetime, today: date, actor: Actor | None = None,
+              inputs: Mapping[str, Any] | None = None) -> Task | None:
+    """Open the task `spec` describes, unless the same task is already open for the subject
+    (or the subject is in none of the states the task is for: then None).
+
+    Its title names the subject in words (the kind's `describe`) and `{actor}`, who handed the
+    work on; `spec.note` carries one of the step's inputs (a comment) with the task.
+    """
     kind = workflow.kind
+    if spec.in_states and subject.state not in spec.in_states:
+        return None
     existing = session.scalar(select(Task).where(
         Task.subject_type == kind.name, Task.subject_id == subject.id, Task.kind == spec.kind,
         Task.status.in_(OPEN_STATUSES)))
     if existing is not None:
         return existing
-    return new_task(session, registry, workflow, subject, spec, now, today)
+    return new_task(session, registry, workflow, subject, spec, now, today, actor, inputs)
 
 
 def open_tasks(session: Session, registry: Registry, workflow: WorkflowDef,
@@ -46,6 +65,8 @@ def open_tasks(session: Session, registry: Registry, workflow: WorkflowDef,
         Task.status.in_(OPEN_STATUSES)))}
     rows = []
     for subject, spec in openings:
+        if spec.in_states and subject.state not in spec.in_states:
+            continue
         if (subject.id, spec.kind) not in already:
             already.add((subject.id, spec.kind))
             rows.append(_task_values(session, registry, workflow, subject, spec, now, today))
@@ -54,25 +75,36 @@ def open_tasks(session: Session, registry: Registry, workflow: WorkflowDef,
 
 
 def new_task(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
-             spec: TaskSpec, now: datetime, today: date) -> Task:
-    """Open the task `spec` describes, without looking for one already open."""
-    task = Task(**_task_values(session, registry, workflow, subject, spec, now, today))
+             spec: TaskSpec, now: datetime, today: date, actor: Actor | None = None,
+             inputs: Mapping[str, Any] | None = None) -> Task | None:
+    """Open the task `spec` describes, without looking for one already open (None when the
+    subject is in none of the states the task is for)."""
+    if spec.in_states and subject.state not in spec.in_states:
+        return None
+    task = Task(**_task_values(session, registry, workflow, subject, spec, now, today, actor,
+                               inputs))
     session.add(task)
     return task
 
 
 def _task_values(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
-                 spec: TaskSpec, now: datetime, today: date) -> dict[str, Any]:
+                 spec: TaskSpec, now: datetime, today: date, actor: Actor | None = None,
+                 inputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
     kind = workflow.kind
     assignee_id = kind.people[spec.assignee](session, subject) if spec.assignee else None
+    not_for_id = kind.people[spec.not_for](session, subject) if spec.not_for else None
+    if assignee_id is not None and assignee_id == not_for_id:
+        assignee_id = None  # the person it is not for falls back to the role, like nobody
+    words = {**kind.describe(subject), "actor": actor.username if actor else "the system"}
     due_days = registry.setting(spec.due_days)
     due = today + timedelta(days=due_days) if due_days is not None else None
     if spec.due_on is not None:
         due = kind.dates[spec.due_on](subject)
     return dict(
         kind=spec.kind, workflow=workflow.name, subject_type=kind.name, subject_id=subject.id,
-        service_id=subject.service_id, title=spec.title.format(**kind.describe(subject)),
-        assignee_id=assignee_id,
+        service_id=subject.service_id, title=spec.title.format(**words),
+        assignee_id=assignee_id, not_for_id=not_for_id,
+        note=(inputs or {}).get(spec.note) if spec.note else None,
         # A task whose named assignee cannot be resolved falls to the role or, failing that,
         # to the service's managers: work is never assigned to nobody.
         role=spec.role or (None if assignee_id else "manager"),
@@ -80,6 +112,26 @@ def _task_values(session: Session, registry: Registry, workflow: WorkflowDef, su
         follow_up=due + timedelta(days=registry.settings["review.escalate_after_days"])
         if due else None, closed_at=None, escalated_at=None, parent_id=None,
     )
+
+
+def hand_on(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
+            actor: Actor, action: str, now: datetime, today: date) -> list[Task]:
+    """What a change recorded outside transitions does to tasks, as the workflow's
+    `[actions.<action>]` says: close some of the subject's tasks, open others. Returns the
+    tasks opened (none when the definition says nothing, or the actor is not the person the
+    action is for)."""
+    spec = workflow.actions.get(action)
+    if spec is None:
+        return []
+    if spec.by is not None and not actor.is_system:
+        person = workflow.kind.people[spec.by](session, subject)
+        if person is None or person != actor.user_id:
+            return []
+    close_tasks(session, workflow.kind.name, subject.id, spec.closes_tasks, now)
+    session.flush()
+    opened = [open_task(session, registry, workflow, subject, task, now, today, actor)
+              for task in spec.opens_tasks]
+    return [task for task in opened if task is not None]
 
 
 _tasks: Table = Task.__table__
@@ -96,8 +148,9 @@ def escalate(session: Session, task: Task, now: datetime, today: date) -> Task:
     escalation = Task(
         kind=f"{task.kind}.escalated", workflow=task.workflow, subject_type=task.subject_type,
         subject_id=task.subject_id, service_id=task.service_id,
-        title=f"Overdue since {task.due}: {task.title}", role="manager", status="open",
-        due=today, created_at=now, parent_id=task.id)
+        title=f"Overdue since {long_date(task.due)}: {task.title}", role="manager",
+        status="open", due=today, created_at=now, parent_id=task.id, note=task.note,
+        not_for_id=task.not_for_id)
     session.add(escalation)
     task.escalated_at = now
     return escalation
@@ -159,11 +212,13 @@ def inbox_queries(actor: Actor, status: str | None = None, scope: str | None = N
     services = select(Service.id).where(Service.name.in_(actor.services))
     mine: ColumnElement[bool] = Task.assignee_id == actor.user_id
     pool: ColumnElement[bool]
-    if actor.role in ("auditor", "admin"):
+    if actor.role not in TASK_ROLES:
+        return []
+    if actor.role in ("auditor",):
         pool = Task.service_id.in_(services)
     else:
         pool = and_(Task.assignee_id.is_(None), Task.service_id.in_(services),
-                    or_(Task.role.is_(None), Task.role == actor.role))
+                    or_(Task.role.is_(None), Task.role == actor.role), _not_excluded(actor))
     by_scope: dict[str | None, list[ColumnElement[bool]]] = {"mine": [mine], "service": [pool]}
     wanted = by_scope.get(scope, [mine, pool])
     return [select(Task).where(Task.status.in_(statuses), where).order_by(*INBOX_ORDER)
@@ -197,6 +252,9 @@ def claim(session: Session, actor: Actor, task_id: int, now: datetime) -> Task:
                            {"assignee": assignee.username})
         if task.role not in (None, actor.role):
             raise Forbidden(f"task {task_id} is for {with_article(task.role)}")
+        if task.not_for_id == actor.user_id:
+            raise Forbidden(f"task {task_id} is for someone other than you: "
+                            f"{task.title[:1].lower()}{task.title[1:]}")
         task.assignee_id, task.status = actor.user_id, "claimed"
         _record(session, actor, task, now, "task_claimed",
                 f"task '{task.title}' claimed by {actor.username}")
@@ -234,20 +292,33 @@ def _visible_task(session: Session, actor: Actor, task_id: int) -> Task:
 
 # Roles that oversee a service see all its tasks; the others see their own and the pool of
 # unassigned tasks for their role (a colleague's task is not theirs to see).
-OVERSEEING = frozenset({"manager", "auditor", "admin"})
+OVERSEEING = frozenset({"manager", "auditor"})
+# Tasks name the people whose care they are about: roles without care records have none.
+TASK_ROLES = frozenset({"staff", "manager", "auditor"})
 
 
 def _sees_task(actor: Actor, task: Task) -> bool:
+    if not actor.is_system and actor.role not in TASK_ROLES:
+        return False
     if not in_services(actor, task.service.name):
         return False
     return (actor.role in OVERSEEING or actor.is_system or task.assignee_id == actor.user_id
-            or (task.assignee_id is None and task.role in (None, actor.role)))
+            or (task.assignee_id is None and task.role in (None, actor.role)
+                and task.not_for_id != actor.user_id))
+
+
+def _not_excluded(actor: Actor) -> ColumnElement[bool]:
+    """Not a task its definition keeps from this actor (`not_for`)."""
+    return or_(Task.not_for_id.is_(None), Task.not_for_id != actor.user_id)
 
 
 def _tasks_seen(actor: Actor):
     if actor.is_system:
         return true()
-    in_pool = and_(Task.assignee_id.is_(None), or_(Task.role.is_(None), Task.role == actor.role))
+    if actor.role not in TASK_ROLES:
+        return false()
+    in_pool = and_(Task.assignee_id.is_(None), or_(Task.role.is_(None), Task.role == actor.role),
+                   _not_excluded(actor))
     mine_or_pool = true() if actor.role in OVERSEEING else or_(
         Task.assignee_id == actor.user_id, in_pool)
     return and_(Task.service_id.in_(service_ids(actor)), mine_or_pool)

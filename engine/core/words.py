@@ -1,5 +1,7 @@
-"""Small helpers for the engine's sentences: articles, plurals, lists."""
+"""Small helpers for the engine's sentences: articles, plurals, lists, dates."""
 from __future__ import annotations
+
+from datetime import date
 
 
 def with_article(word: str) -> str:
@@ -16,3 +18,8 @@ def and_join(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def long_date(day: date | None) -> str:
+    """"8 December 2026": how people write a date (never ISO in a sentence)."""
+    return f"{day.day} {day:%B %Y}" if day else "no date"

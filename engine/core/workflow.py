@@ -28,6 +28,12 @@ SOURCE_RULE = "workflow.source-state"
 class Fired:
     subject: WorkflowSubject
     event: Recorded
+    verdicts: tuple[Verdict, ...] = ()
+
+    @property
+    def warnings(self) -> list[Verdict]:
+        """Rules of severity warning that failed: the step went ahead, but someone should know."""
+        return [verdict for verdict in self.verdicts if not verdict.passed]
 
 
 @dataclass(frozen=True)
@@ -214,7 +220,21 @@ class Engine:
         self._advance(session, workflow, transition, subject, snapshot, actor, now, inputs,
                       has_open_tasks)
         event = self._audit(**record, outcome="advanced", verdicts=verdicts)
-        return Fired(subject, event)
+        return Fired(subject, event, tuple(verdicts))
+
+    def record_change(self, session: Session, subject: WorkflowSubject, actor: Actor,
+                      action: str, changes: list[str], *, now: datetime | None = None,
+                      rule_pack: str | None = None) -> Recorded:
+        """A change made outside transitions (`acknowledged`, `review_saved`, …), inside the
+        caller's transaction: an event on the subject's trail, and the tasks the workflow's
+        `[actions.<action>]` closes and opens with it."""
+        now = now or self.now()
+        event = audit.record_subject_change(session, at=now, actor=actor, subject=subject,
+                                            action=action, changes=changes,
+                                            rule_pack=rule_pack)
+        tasks.hand_on(session, self.registry, self.workflow_of(subject), subject, actor, action,
+                      now, self.today(now))
+        return event
 
     def judge(self, workflow, transition, snapshot, actor, now, inputs) -> list[Verdict]:
         """Every rule guarding `transition`, judged on the snapshot."""
@@ -260,9 +280,11 @@ class Engine:
         opened: set[str] = set()
         for spec in opening:
             if has_open_tasks:
-                tasks.open_task(session, self.registry, workflow, subject, spec, now, today)
+                tasks.open_task(session, self.registry, workflow, subject, spec, now, today,
+                                actor, inputs)
             elif spec.kind not in opened:  # none was open: no need to look for one
-                tasks.new_task(session, self.registry, workflow, subject, spec, now, today)
+                tasks.new_task(session, self.registry, workflow, subject, spec, now, today,
+                               actor, inputs)
             opened.add(spec.kind)
 
     def _audit(self, *, session, outcome, verdicts, **record) -> Recorded:

@@ -153,6 +153,21 @@ def independent_approver(ctx: RuleContext) -> list[str]:
     return []
 
 
+@check("plan.approver_available")
+def approver_available(ctx: RuleContext) -> list[str]:
+    """Somebody could pass plan.independent-approver: an active manager who did not edit it."""
+    editors = set(ctx.subject.editors)
+    if any(manager not in editors for manager in ctx.subject.managers):
+        return []
+    if not ctx.subject.managers:
+        who = "the service has no manager"
+    else:
+        who = f"{and_join(sorted(ctx.subject.managers))} authored or edited this version"
+    return [f"no manager could approve it: {who}. An admin can add a manager of another "
+            f"service as an approver (strengthwise user add-approver USERNAME --service "
+            f"{ctx.subject.service})"]
+
+
 @check("plan.key_worker_assigned")
 def key_worker_assigned(ctx: RuleContext) -> list[str]:
     name = ctx.subject.content.get("key_worker")

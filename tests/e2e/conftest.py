@@ -62,8 +62,8 @@ def _free_port() -> int:
 
 def _prepare_database(url: str) -> None:
     """Migrate and add the cast in-process (the CLI's own tests cover `init` and `user add`)."""
-    from engine.schema import upgrade
     from engine.core.users import add_user
+    from engine.schema import upgrade
     from web import create_app
     from web.extensions import db
 

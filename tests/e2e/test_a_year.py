@@ -54,7 +54,10 @@ def test_a_year_of_reductions_a_reinstatement_and_increases_keeps_every_review(
         agreement={"decision": "agrees", "best_interests_record": None}))
     reduced = max_.fire(plan["id"], "reduce_support")
     assert reduced.status == 200, reduced
-    assert state()["commissioned_hours_per_week"] == 8 and review_tasks() == []
+    # The reduced support is a new version: the key worker is asked to read it.
+    assert state()["commissioned_hours_per_week"] == 8 and review_tasks() == ["acknowledge_plan"]
+    assert sam.post(f"/plans/{plan['id']}/acknowledgements").status == 201
+    assert review_tasks() == []
 
     # February: the trial review falls due; Margaret has struggled, support comes back at once,
     # a manager is told, and the review that fell due stays due from its date.

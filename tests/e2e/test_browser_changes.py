@@ -32,23 +32,23 @@ def revised_plan(live_server, tmp_path):
         content = plan_content(start_date=start, next_review_date=review_on)
         plan = plans.create_plan(session, engine, sam, person.id, content)
         engine.fire(session, "plan", plan.id, "approve", max_, version=plan.lock_version)
-        plans.acknowledge(session, sam, plan.id, engine.now())
+        plans.acknowledge(session, sam, plan.id, engine.now(), engine=engine)
         engine.fire(session, "plan", plan.id, "activate", max_, version=plan.lock_version)
         engine.fire(session, "plan", plan.id, "start_review", sam, version=plan.lock_version,
                     reason="Margaret asked to cook more often")
         reviews.write_review(session, sam, plan.id, review_record(
-            decision="revise", next_review_date=review_on), engine.now())
+            decision="revise", next_review_date=review_on), engine.now(), engine=engine)
         engine.fire(session, "plan", plan.id, "revise", sam, version=plan.lock_version)
         revised = plan_content(start_date=start, next_review_date=review_on)
         revised["outcomes"][1]["target"] = "chooses seven meals for the week with Jo"
         plans.update_draft(session, sam, plan.id, revised, plan.lock_version, engine.now())
         engine.fire(session, "plan", plan.id, "approve", max_, version=plan.lock_version)
-        plans.acknowledge(session, sam, plan.id, engine.now())
+        plans.acknowledge(session, sam, plan.id, engine.now(), engine=engine)
         engine.fire(session, "plan", plan.id, "activate", max_, version=plan.lock_version)
         engine.fire(session, "plan", plan.id, "start_review", sam, version=plan.lock_version,
                     reason="A fall at home")
         reviews.write_review(session, sam, plan.id, review_record(
-            decision="revise", next_review_date=review_on), engine.now())
+            decision="revise", next_review_date=review_on), engine.now(), engine=engine)
         engine.fire(session, "plan", plan.id, "revise", sam, version=plan.lock_version)
         draft = plan_content(start_date=start, next_review_date=review_on)
         draft["strengths"][0]["description"] = "Non-compliant about her morning routine"

@@ -64,7 +64,7 @@ def test_a_plan_from_first_draft_to_active_by_clicking(sign_in, live_server):
     screenshot(sam, "05-editor-filled")
     sam.get_by_role("button", name="Save draft").first.click()
     sam.wait_for_url(f"**{plan_path}")
-    sam.get_by_role("button", name="Request approval").click()
+    sam.get_by_role("button", name="Request approval").first.click()
     assert "Approval requested" in sam.locator(".notice").first.inner_text()
 
     # The manager approves from the approvals queue.
@@ -78,10 +78,10 @@ def test_a_plan_from_first_draft_to_active_by_clicking(sign_in, live_server):
 
     # The key worker acknowledges the approved version; then the manager activates.
     sam.goto(plan_path)
-    sam.get_by_role("button", name="I have read version 1").click()
+    sam.get_by_role("button", name="I have read version 1").first.click()
     mia.goto(plan_path)
     screenshot(mia, "07-plan-page-approved")
-    mia.get_by_role("button", name="Activate").click()
+    mia.get_by_role("button", name="Activate").first.click()
     assert "now active" in mia.locator(".notice").first.inner_text()
 
     # The auditor reads the trail and downloads it.

@@ -2,8 +2,8 @@
 one PostgreSQL database, under concurrent writers, for a bounded time on loopback."""
 import threading
 import time
-from pathlib import Path
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text

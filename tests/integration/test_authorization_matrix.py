@@ -145,16 +145,20 @@ class Operation:
 def sees(caller: Caller, record: Rec) -> bool:
     """The scope policy: may this caller know that this record exists?"""
     in_service = record.service in caller.services
-    if record.kind in ("plan", "person", "service"):
-        return in_service                      # members of the service (admin too, for now)
+    if record.kind == "service":
+        return in_service
+    if caller.role == "admin":
+        return False                           # an IT role reads no care records (SPEC §1)
+    if record.kind in ("plan", "person"):
+        return in_service                      # members of the service
     if record.kind in ("supervision", "competency"):
         if caller.role == "staff":
             return record.worker == caller.name  # their own, never a colleague's
-        return in_service                      # managers, auditors (and admins) of the service
+        return in_service                      # managers and auditors of the service
     if record.kind == "task":
         if not in_service:
             return False
-        if caller.role in ("manager", "auditor", "admin"):
+        if caller.role in ("manager", "auditor"):
             return True                        # they oversee every task of their services
         return record.assignee == caller.name or (
             record.assignee is None and record.task_role in (None, caller.role))
@@ -162,11 +166,11 @@ def sees(caller: Caller, record: Rec) -> bool:
 
 
 def in_inbox(caller: Caller, task: Rec) -> bool:
-    """GET /tasks: your own tasks and your services' unclaimed ones for your role (auditors and
-    admins: every task of their services). A colleague's task is in their inbox, not yours."""
-    if task.service not in caller.services:
-        return False
-    if caller.role in ("auditor", "admin"):
+    """GET /tasks: your own tasks and your services' unclaimed ones for your role (auditors:
+    every task of their services; admins: none). A colleague's task is in their inbox, not yours."""
+    if task.service not in caller.services or caller.role == "admin":
+        return False                           # tasks name people: not an admin's
+    if caller.role == "auditor":
         return True
     return task.assignee == caller.name or (task.assignee is None
                                            and task.task_role in (None, caller.role))

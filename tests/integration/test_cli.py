@@ -9,7 +9,7 @@ def test_init_creates_the_schema_and_is_idempotent(tmp_path):
     first = run_cli("init", database_url=url)
     assert first.returncode == 0, first.stderr
     assert "Database upgraded from schema empty to" in first.stdout
-    assert "rule pack support_plan@1.3.0 (29 rules)" in first.stdout
+    assert "rule pack support_plan@1.4.0 (30 rules)" in first.stdout
     second = run_cli("init", database_url=url)
     assert second.returncode == 0 and "Database is up to date" in second.stdout
 
@@ -73,7 +73,7 @@ def test_tokens_are_stored_hashed(database_url, users):
 def test_rules_check_passes_on_the_shipped_definitions(tmp_path):
     result = run_cli("rules", "check", database_url=f"sqlite:///{tmp_path / 'unused.db'}")
     assert result.returncode == 0, result.stderr
-    assert "support_plan@1.3.0: 29 rules" in result.stdout
+    assert "support_plan@1.4.0: 30 rules" in result.stdout
 
 
 def test_rules_check_lists_every_problem_and_exits_1(tmp_path):
@@ -100,3 +100,23 @@ def test_commands_on_an_uninitialised_database_say_what_to_do(tmp_path):
     result = run_cli("audit", "verify", database_url=f"sqlite:///{tmp_path / 'empty.db'}")
     assert result.returncode == 1
     assert "strengthwise init" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_admin_adds_a_manager_of_another_service_as_an_approver(database_url, app, users):
+    added = run_cli("user", "add-approver", "nina", "--service", "riverside",
+                    database_url=database_url)
+    assert added.returncode == 0, added.stderr
+    assert "nina can now approve plans in riverside" in added.stdout
+    again = run_cli("user", "add-approver", "nina", "--service", "riverside",
+                    database_url=database_url)
+    assert again.returncode == 1 and "nina already manages riverside" in again.stderr
+    staff = run_cli("user", "add-approver", "oli", "--service", "riverside",
+                    database_url=database_url)
+    assert staff.returncode == 1 and "only a manager approves plans" in staff.stderr
+    events = run_cli("audit", "verify", database_url=database_url)
+    assert events.returncode == 0
+    from engine.core.models import AuditEvent
+    from web.extensions import db
+    with app.app_context():
+        [event] = db.session.query(AuditEvent).filter_by(action="approver_added").all()
+        assert event.actor == "cli" and "added as an approver for riverside" in event.body

@@ -80,7 +80,7 @@ def test_the_review_task_goes_to_the_key_worker_and_leaves_with_the_review(api, 
     assert inbox(api, "sam") == [("complete_review", plan["id"], "sam", "open")]
     api.as_("max").fire(plan["id"], "close", reason="Moved away")
     assert inbox(api, "sam") == []
-    assert inbox(api, "sam", "?status=done") == [("complete_review", plan["id"], "sam", "done")]
+    assert ("complete_review", plan["id"], "sam", "done") in inbox(api, "sam", "?status=done")
 
 
 def test_overdue_tasks_come_first_and_escalate_to_managers_once(api, app, clock):
@@ -97,7 +97,7 @@ def test_overdue_tasks_come_first_and_escalate_to_managers_once(api, app, clock)
         ("approve_plan", fresh["id"], "2026-12-07")]
     assert [t["overdue"] for t in tasks] == [True, False, False]
     assert tasks[0]["escalated"] is True
-    assert tasks[1]["title"] == "Overdue since 2026-11-27: Approve the plan for Late Larry"
+    assert tasks[1]["title"] == "Overdue since 27 November 2026: Approve the plan for Late Larry"
     assert tick(app, "2026-12-06T09:00").escalated == []
     api.as_("max").fire(late["id"], "approve")
     assert [t["subject_id"] for t in api.as_("mia").get("/tasks").json["tasks"]] == [fresh["id"]]

@@ -35,7 +35,7 @@ def test_a_manager_sees_the_requested_plan_with_who_drafted_it_and_the_checklist
     assert page.status == 200 and "<title>Approvals — strengthwise</title>" in page
     entry = card(page, plan["id"])
     assert "Margaret Ellis" in entry and "sam, sue" in entry
-    assert "20 Nov 2026 by sam" in entry and "27 Nov 2026" in entry
+    assert "20 November 2026 by sam" in entry and "27 November 2026" in entry
     assert "10 of 10 rules met" in entry and entry.count('class="passed"') == 10
     assert f'action="/approvals/{plan["id"]}/approve"' in entry
     assert not re.search(r"<button[^>]*disabled", entry)

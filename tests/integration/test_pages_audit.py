@@ -49,7 +49,7 @@ def test_the_trail_lists_every_attempt_with_who_when_and_each_rules_result(app, 
                  "<code>plan.outcomes-observable</code>", "outcome o2 has no measure",
                  "9 rules passed", "10 rules passed", "sam <span class=\"meta\">(staff)</span>",
                  "max <span class=\"meta\">(manager)</span>", "Draft → Approved",
-                 "20 Nov 2026, 09:00 GMT", "Clear, observable outcomes",
+                 "20 November 2026, 09:00 GMT", "Clear, observable outcomes",
                  "Not checked: the attempt was refused for role or scope.",
                  "strengthwise audit verify", events[0]["hash"][:10]):
         assert text in page, text
@@ -60,7 +60,7 @@ def test_times_on_the_trail_are_london_times(app, api, clock):
     clock.set(at("2027-06-01T10:30"))
     assert api.as_("max").fire(plan["id"], "close", reason="Moved to Leeds").status == 200
     page = Browser(app, "mia").get(f"/plans/{plan['id']}/audit")
-    assert "1 Jun 2027, 11:30 BST" in page and "Moved to Leeds" in page
+    assert "1 June 2027, 11:30 BST" in page and "Moved to Leeds" in page
 
 
 def test_the_trail_filters_by_outcome_transition_and_actor(app, api):
@@ -171,7 +171,7 @@ def test_the_progress_page_charts_prompts_and_completion_for_each_outcome(app, a
     assert "5 Dec 2026: 4, 12 Dec 2026: 2, 19 Dec 2026: 0." in page  # the chart's description
     assert "<polyline" in page and "How the task went, by week" in page
     assert "Prompts: 4 in the first record, 0 in the latest." in page
-    assert "<tr><td>12 Dec 2026</td><td>2</td><td>With prompts</td><td>sam</td></tr>" in page
+    assert "<tr><td>12 December 2026</td><td>2</td><td>With prompts</td><td>sam</td></tr>" in page
     assert "<tr><th scope=\"row\">w/c 14 Dec</th><td>1</td><td>0</td><td>0</td><td>0</td></tr>" \
         in page
     assert "No daily records for this outcome yet." in page  # o2

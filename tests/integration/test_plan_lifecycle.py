@@ -58,7 +58,7 @@ def test_the_whole_lifecycle_from_draft_to_active(api):
     approve = events[3]
     assert approve["from"] == "draft" and approve["to"] == "approved"
     assert approve["comment"] == "Clear, deliverable plan"
-    assert approve["rule_pack"] == "support_plan@1.3.0"
+    assert approve["rule_pack"] == "support_plan@1.4.0"
     assert len(approve["checks"]) == 10 and all(check["passed"] for check in approve["checks"])
     assert all(later["prev_hash"] == earlier["hash"] or later["seq"] != earlier["seq"] + 1
                for earlier, later in zip(events, events[1:]))
@@ -92,7 +92,8 @@ def test_request_approval_opens_one_task_that_approval_closes(api, app):
         assert [(t.kind, t.role, t.status) for t in tasks] == [("approve_plan", "manager", "open")]
     max_.fire(plan["id"], "approve")
     with app.app_context():
-        assert db.session.query(Task).filter_by(subject_id=plan["id"]).one().status == "done"
+        assert db.session.query(Task).filter_by(subject_id=plan["id"],
+                                                kind="approve_plan").one().status == "done"
 
 
 def test_activation_schedules_the_review_timer_at_the_next_review_date(api, app):
@@ -137,4 +138,5 @@ def test_a_manager_returns_a_draft_with_a_comment_and_the_approval_task_closes(a
     assert returned.status == 200 and returned.json["plan"]["state"] == "draft"
     assert returned.json["event"]["comment"] == "Outcome o2 needs a measure Jo can check"
     with app.app_context():
-        assert db.session.query(Task).filter_by(subject_id=plan["id"]).one().status == "done"
+        assert db.session.query(Task).filter_by(subject_id=plan["id"],
+                                                kind="approve_plan").one().status == "done"

@@ -58,7 +58,7 @@ def test_a_scheduled_supervision_lands_in_the_supervisors_inbox(api):
     [task] = api.as_("mia").get("/tasks").json["tasks"]
     assert (task["kind"], task["assignee"], task["due"], task["workflow"]) == (
         "hold_supervision", "mia", "2026-12-01", "supervision")
-    assert task["title"] == "Supervision with sam on 2026-12-01"
+    assert task["title"] == "Supervision with sam on 1 December 2026"
 
 
 def test_only_managers_schedule_and_only_for_staff_of_their_services(api):

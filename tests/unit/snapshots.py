@@ -235,6 +235,7 @@ class PlanStandIn:
     review_author: str | None
     evidence_since: date | None
     records: dict[str, list[DailyRecordStandIn]]
+    managers: list[str]
 
 
 _UNSET: Any = object()
@@ -248,7 +249,8 @@ def plan_snapshot(content: dict[str, Any] | None = None, *,
                   next_review_on: date | None = None,
                   review: dict[str, Any] | None = None, review_author: str | None = "sam",
                   evidence_since: date | None = None,
-                  records: Mapping[str, list[DailyRecordStandIn]] | None = None) -> PlanStandIn:
+                  records: Mapping[str, list[DailyRecordStandIn]] | None = None,
+                  managers: tuple[str, ...] = ("max", "mia")) -> PlanStandIn:
     """A plan whose content (draft or version in force) is `content`; the version in force is
     the same content unless `current_content` is given; the key worker is the user the content
     names, a member of staff in the plan's service, unless `key_worker` is given."""
@@ -263,7 +265,7 @@ def plan_snapshot(content: dict[str, Any] | None = None, *,
         service=service, person=person, current_version=current_version,
         has_approved_version=current_version is not None, next_review_on=next_review_on,
         review=review, review_author=review_author if review is not None else None,
-        evidence_since=evidence_since, records=dict(records or {}))
+        evidence_since=evidence_since, records=dict(records or {}), managers=list(managers))
 
 
 def evidenced(**outcomes: tuple[int, ...]) -> dict[str, list[DailyRecordStandIn]]:

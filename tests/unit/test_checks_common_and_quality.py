@@ -6,10 +6,25 @@ import pytest
 
 from engine.care.quality import Issue
 from rules.checks import quality as quality_checks
-from tests.unit.snapshots import (TODAY, LinkedSupervision, SupervisionRow, TaskRow, UserRow,
-                                  actor, daily_record, in_force, judge, linked_facts, params,
-                                  plan_content, plan_row, plan_snapshot, quality_context,
-                                  restriction, supervision_record)
+from tests.unit.snapshots import (
+    TODAY,
+    LinkedSupervision,
+    SupervisionRow,
+    TaskRow,
+    UserRow,
+    actor,
+    daily_record,
+    in_force,
+    judge,
+    linked_facts,
+    params,
+    plan_content,
+    plan_row,
+    plan_snapshot,
+    quality_context,
+    restriction,
+    supervision_record,
+)
 
 # --- common.reason-recorded and common.comment-recorded ----------------------------------
 

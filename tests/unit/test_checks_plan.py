@@ -3,8 +3,17 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.unit.snapshots import (TODAY, actor, changed, judge, params, plan_content,
-                                  plan_snapshot, restriction, user)
+from tests.unit.snapshots import (
+    TODAY,
+    actor,
+    changed,
+    judge,
+    params,
+    plan_content,
+    plan_snapshot,
+    restriction,
+    user,
+)
 
 VALID = plan_content()
 
@@ -345,6 +354,26 @@ def test_an_approver_who_did_not_edit_passes():
 def test_approver_who_authored_or_edited_the_version_is_named(approver):
     assert judge("plan.independent-approver", plan_snapshot(editors=("sam", "max")),
                  actor=actor(approver)) == [f"{approver} authored or edited this version"]
+
+
+# --- plan.approver-available (a warning) ---------------------------------------------------
+
+def test_a_manager_who_did_not_edit_could_approve():
+    assert judge("plan.approver-available", plan_snapshot(editors=("sam", "max")),
+                 actor=actor("sam")) == []
+
+
+def test_nobody_could_approve_when_every_manager_edited_it_and_the_way_out_is_named():
+    [problem] = judge("plan.approver-available", plan_snapshot(editors=("max", "mia")),
+                      actor=actor("mia"))
+    assert problem == ("no manager could approve it: max and mia authored or edited this "
+                       "version. An admin can add a manager of another service as an approver "
+                       "(strengthwise user add-approver USERNAME --service riverside)")
+
+
+def test_a_service_without_managers_is_said_so():
+    [problem] = judge("plan.approver-available", plan_snapshot(managers=()), actor=actor("sam"))
+    assert problem.startswith("no manager could approve it: the service has no manager.")
 
 
 # --- plan.key-worker-assigned --------------------------------------------------------------

@@ -4,9 +4,19 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.unit.snapshots import (TODAY, actor, daily_record, evidenced, judge, params,
-                                  plan_content, plan_snapshot, reduction, restriction,
-                                  review_record)
+from tests.unit.snapshots import (
+    TODAY,
+    actor,
+    daily_record,
+    evidenced,
+    judge,
+    params,
+    plan_content,
+    plan_snapshot,
+    reduction,
+    restriction,
+    review_record,
+)
 
 LAST_REVIEW = date(2026, 6, 1)
 

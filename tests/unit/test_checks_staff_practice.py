@@ -4,9 +4,17 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.unit.snapshots import (TODAY, actor, assessment_record, competency_snapshot, judge,
-                                  observation, supervision_record, supervision_snapshot,
-                                  training_record)
+from tests.unit.snapshots import (
+    TODAY,
+    actor,
+    assessment_record,
+    competency_snapshot,
+    judge,
+    observation,
+    supervision_record,
+    supervision_snapshot,
+    training_record,
+)
 
 
 @pytest.mark.parametrize("rule_id", ["supervision.record-written",

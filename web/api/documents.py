@@ -21,8 +21,9 @@ def _date(value) -> str | None:
 
 
 def person_document(person: Person) -> dict[str, Any]:
-    return {"id": person.id, "name": person.name, "service": person.service.name,
-            "created_at": iso(person.created_at)}
+    return {"id": person.id, "name": person.name, "preferred_name": person.preferred_name,
+            "date_of_birth": _date(person.date_of_birth), "nhs_number": person.nhs_number,
+            "service": person.service.name, "created_at": iso(person.created_at)}
 
 
 def plan_document(session: Session, plan: Plan, *, coached: bool = False) -> dict[str, Any]:
@@ -48,8 +49,17 @@ def plan_document(session: Session, plan: Plan, *, coached: bool = False) -> dic
         if plan.current_version else None,
         "interim_support": plan.interim_support,
         "created_at": iso(plan.created_at), "updated_at": iso(plan.updated_at),
+        "status_note": _note_document(plans.status_note(session, plan)),
         **content, **extra,
     }
+
+
+def _note_document(note: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The status note with its times as ISO text."""
+    if note is None:
+        return None
+    return {key: iso(value) if isinstance(value, datetime) else value
+            for key, value in note.items()}
 
 
 def version_document(version: PlanVersion) -> dict[str, Any]:

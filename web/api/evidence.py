@@ -30,7 +30,10 @@ def record_document(record: DailyRecord) -> dict:
 
 def review_document(review: Review) -> dict:
     cycle = review.cycle
+    completed = reviews.completed_by(db.session, review)
     return {"id": review.id, "plan_id": review.plan_id, "cycle": cycle.number,
+            "completed": completed is not None,
+            "completed_by": completed["by"] if completed else None,
             "trigger": cycle.trigger, "opened_at": iso(cycle.opened_at),
             "closed_at": iso(cycle.closed_at), "closed_by": cycle.closed_by,
             "evidence_since": cycle.evidence_since.isoformat() if cycle.evidence_since else None,
@@ -66,7 +69,8 @@ def write_review(plan_id: int):
     actor = current_actor()
     plans.get_plan(db.session, actor, plan_id)
     body = load_body(ReviewSchema())
-    review = reviews.write_review(db.session, actor, plan_id, body, engine().now())
+    review = reviews.write_review(db.session, actor, plan_id, body, engine().now(),
+                                 engine=engine())
     return review_document(review), 201
 
 

@@ -1,11 +1,9 @@
 """People: the person a plan belongs to."""
-from sqlalchemy import select
 
 from engine.care import plans
 from engine.care.access_log import reads_of
 from engine.care.models import Person
 from engine.core.errors import Forbidden
-from engine.core.models import Service
 
 from ..access_log import flush_access_log
 from ..extensions import db
@@ -20,15 +18,18 @@ from .schemas import PersonSchema
 def create_person():
     body = load_body(PersonSchema())
     person = plans.create_person(db.session, current_actor(), body["name"].strip(),
-                                 body["service"], engine().now())
-    return person_document(person), 201
+                                 body["service"], engine().now(),
+                                 preferred_name=body["preferred_name"],
+                                 date_of_birth=body["date_of_birth"],
+                                 nhs_number=body["nhs_number"])
+    return {**person_document(person),
+            "warnings": plans.duplicate_warnings(db.session, person)}, 201
 
 
 @api.get("/people")
 def list_people():
     actor = current_actor()
-    rows = db.session.scalars(select(Person).join(Service)
-                              .where(Service.name.in_(actor.services)).order_by(Person.name))
+    rows = db.session.scalars(plans.PEOPLE.query(actor).order_by(Person.name))
     return {"people": [person_document(person) for person in rows]}
 
 

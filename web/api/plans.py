@@ -7,7 +7,7 @@ from sqlalchemy import select
 from engine.care import plans
 from engine.care.models import Acknowledgement, Plan
 from engine.core.errors import Invalid
-from engine.core.models import Service
+from engine.core.scope import scope_of
 
 from ..extensions import db
 from ..runtime import engine, load_body
@@ -29,8 +29,7 @@ def create_plan():
 @api.get("/plans")
 def list_plans():
     actor = current_actor()
-    query = (select(Plan).join(Service, Plan.service_id == Service.id)
-             .where(Service.name.in_(actor.services)).order_by(Plan.id))
+    query = scope_of("plan").query(actor).order_by(Plan.id)
     if request.args.get("state"):
         query = query.where(Plan._state == request.args["state"])
     person_id = request.args.get("person_id")
@@ -94,7 +93,7 @@ def acknowledge(plan_id: int):
     plans.get_plan(db.session, actor, plan_id)
     if request.get_data(cache=True):
         load_body(EmptySchema())
-    ack = plans.acknowledge(db.session, actor, plan_id, engine().now())
+    ack = plans.acknowledge(db.session, actor, plan_id, engine().now(), engine=engine())
     return {"plan_id": plan_id, "version": ack.version_number, "user": actor.username,
             "at": iso(ack.at)}, 201
 

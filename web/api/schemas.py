@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -125,9 +126,35 @@ class PlanCreateSchema(PlanContentSchema):
     person_id = fields.Int(required=True, strict=True, validate=record_id_range())
 
 
+def nhs_number_valid(value: str) -> bool:
+    """Ten digits whose last is the modulus-11 check digit of the first nine (NHS rule)."""
+    if len(value) != 10 or not value.isdigit():
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1)))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(value[9])
+
+
 class PersonSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     service = fields.Str(required=True, validate=validate.Length(min=1, max=80))
+    preferred_name = fields.Str(allow_none=True, load_default=None,
+                                validate=validate.Length(max=200))
+    date_of_birth = fields.Date(allow_none=True, load_default=None)
+    nhs_number = fields.Str(allow_none=True, load_default=None)
+
+    @validates_schema
+    def check_person(self, data, **_kwargs):
+        number = (data.get("nhs_number") or "").replace(" ", "").replace("-", "")
+        if number and not nhs_number_valid(number):
+            raise ValidationError(
+                "an NHS number is 10 digits whose last is its check digit (modulus 11); "
+                "check it against the person's NHS letter or card", "nhs_number")
+        born = data.get("date_of_birth")
+        if born is not None and born > date.today():
+            raise ValidationError("a date of birth cannot be in the future", "date_of_birth")
+        data["nhs_number"] = number or None
 
 
 class TransitionRequestSchema(Schema):

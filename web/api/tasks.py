@@ -29,6 +29,7 @@ def task_document(task: Task, today: date) -> dict:
             "status": task.status,
             "overdue": bool(task.due and task.due < today and task.status in tasks.OPEN_STATUSES),
             "escalated": task.escalated_at is not None, "parent_id": task.parent_id,
+            "note": task.note,
             "created_at": iso(task.created_at), "closed_at": iso(task.closed_at)}
 
 

@@ -35,14 +35,17 @@ def transitions_document(subject: WorkflowSubject, actor: Actor) -> dict[str, An
 
 def fire_from_request(kind: str, ident: int, name: str,
                       document: Callable[[Any], dict]) -> dict[str, Any]:
-    """Fire `name` with the request's {version, comment, reason}: `{<kind>: …, event: …}`.
+    """Fire `name` with the request's {version, comment, reason}: `{<kind>: …, event: …,
+    warnings: […]}`, the warnings being the rules of severity warning that did not pass.
 
     The body is read only once the engine knows the caller sees the subject and may fire the
     transition, so a bad body on someone else's record still answers "not found".
     """
     fired = engine().fire(db.session, kind, ident, name, current_actor(),
                           read_inputs=lambda: load_body(TransitionRequestSchema()))
-    return {kind: document(fired.subject), "event": event_document(fired.event)}
+    return {kind: document(fired.subject), "event": event_document(fired.event),
+            "warnings": [{"rule": verdict.rule, "text": verdict.text, "detail": verdict.detail}
+                         for verdict in fired.warnings]}
 
 
 def audit_response(subject_type: str, subject_id: int) -> Response:

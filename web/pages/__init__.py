@@ -18,8 +18,8 @@ NAV = {
     "auditor": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
                 ("practice.index", "Supervision"), ("governance.index", "Governance"),
                 ("quality.index", "Quality audit"), ("chain.index", "Audit chain")],
-    "admin": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
-              ("governance.index", "Governance"), ("quality.index", "Quality audit"),
+    # No care records for admins (SPEC §1): accounts, the chain and aggregate reports.
+    "admin": [("governance.index", "Governance"), ("quality.index", "Quality audit"),
               ("accounts.users", "Users"), ("chain.index", "Audit chain")],
 }
 
@@ -35,10 +35,14 @@ def register_pages(app: Flask) -> None:
     from .plans import plans
     from .practice import practice
     from .quality import quality
+    from .review_records import review_records
 
     for blueprint in (inbox, plans, evidence, approvals, audit, governance, practice, quality,
-                      account_pages, chain):
+                      account_pages, chain, review_records):
         app.register_blueprint(blueprint)
+
+    # Macros imported without context (the checklists) ask who is reading, too.
+    app.jinja_env.globals["current_user"] = current_user
 
     @app.context_processor
     def navigation():

@@ -37,6 +37,7 @@ class Waiting:
     requested_by: str | None
     approve: Option | None
     overdue: bool
+    approvers: list[str]  # who could approve it: the service's managers who did not edit it
 
     @property
     def failing(self) -> list:
@@ -119,7 +120,8 @@ def _queue(actor: Actor) -> list[Waiting]:
         waiting.append(Waiting(task=task, plan=plan, editors=plans.editors_of(db.session, plan),
                                requested_by=_requested_by(plan, task.created_at),
                                approve=options.get("approve"),
-                               overdue=task.due is not None and task.due < today))
+                               overdue=task.due is not None and task.due < today,
+                               approvers=plans.possible_approvers(db.session, plan)))
     return waiting
 
 

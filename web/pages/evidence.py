@@ -254,7 +254,7 @@ def review(plan_id: int):
         data = _review_data(values, content)
         try:
             reviews.write_review(db.session, actor, plan.id, ReviewSchema().load(data),
-                                 engine().now())
+                                 engine().now(), engine=engine())
         except ValidationError as exc:
             errors, status = _review_errors(exc.messages, data, content), 422
         except Invalid as exc:

@@ -3,6 +3,7 @@ transition, acknowledging a version, and the draft editor."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from textwrap import shorten
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from engine import Actor
-from engine.care import coaching, plan_changes
+from engine.care import coaching, plan_changes, reviews
 from engine.care import plans as plan_ops
 from engine.care.language import vocabulary_of
 from engine.care.models import Acknowledgement, Person, Plan
@@ -23,6 +24,7 @@ from engine.core.definitions import TransitionDef, WorkflowDef
 from engine.core.errors import Conflict, Invalid
 from engine.core.models import Service, User
 from engine.core.rules import Verdict
+from engine.core.scope import scope_of
 
 from ..api.schemas import APPROACHES, PersonSchema, PlanContentSchema
 from ..auth import page_actor
@@ -46,14 +48,15 @@ def index():
     actor = page_actor()
     workflow = engine().registry.workflow(plan_ops.WORKFLOW)
     state = request.args.get("state") if request.args.get("state") in workflow.states else None
-    query = (select(Plan).join(Service, Plan.service_id == Service.id)
-             .join(Person, Plan.person_id == Person.id)
-             .where(Service.name.in_(actor.services)).order_by(Person.name, Plan.id))
+    query = (scope_of("plan").query(actor).join(Person, Plan.person_id == Person.id)
+             .order_by(Person.name, Plan.id))
     if state:
         query = query.where(Plan._state == state)
     rows = [(plan, plan_ops.next_review_on(db.session, plan))
             for plan in db.session.scalars(query)]
+    names = Counter(plan.person.name.lower() for plan, _ in rows)
     return render_template("pages/plans/index.html", rows=rows, state=state, workflow=workflow,
+                           namesakes={name for name, count in names.items() if count > 1},
                            may_create=actor.may("create_person"), today=engine().today())
 
 
@@ -66,14 +69,22 @@ def new_person():
                                        .order_by(Service.title)))
     form = {"name": request.form.get("name", "").strip(),
             "service": request.form.get("service", services[0].name if len(services) == 1
-                                        else "")}
+                                        else ""),
+            **{key: request.form.get(key, "").strip()
+               for key in ("preferred_name", "date_of_birth", "nhs_number")}}
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            body = PersonSchema().load(form)
+            body = PersonSchema().load({key: value or None if key not in ("name", "service")
+                                        else value for key, value in form.items()})
             now = engine().now()
-            person = plan_ops.create_person(db.session, actor, body["name"], body["service"], now)
+            person = plan_ops.create_person(
+                db.session, actor, body["name"], body["service"], now,
+                preferred_name=body["preferred_name"], date_of_birth=body["date_of_birth"],
+                nhs_number=body["nhs_number"])
             plan = plan_ops.create_plan(db.session, engine(), actor, person.id, {})
+            for warning in plan_ops.duplicate_warnings(db.session, person):
+                flash(f"{warning}.", "error")
         except ValidationError as error:
             blank = {"name": "enter the person's name", "service": "choose a service"}
             errors = {key: blank[key] if not form.get(key) and key in blank else messages[0]
@@ -83,7 +94,8 @@ def new_person():
         else:
             flash(f"{person.name} added. Now write their plan.", "success")
             return redirect(url_for("plans.edit", plan_id=plan.id))
-    labels = {"name": "Name", "service": "Service"}
+    labels = {"name": "Name", "service": "Service", "preferred_name": "Preferred name",
+              "date_of_birth": "Date of birth", "nhs_number": "NHS number"}
     summary = [(key, f"{labels.get(key, key)}: {message}") for key, message in errors.items()]
     return render_template("pages/plans/new_person.html", form=form,
                            service_options=[(service.name, service.title) for service in services],
@@ -154,8 +166,11 @@ def show(plan_id: int):
                                       Acknowledgement.version_number == plan.current_version)
         .order_by(Acknowledgement.at))) if version else []
     steps = next_steps(workflow, plan, actor)
+    note = plan_ops.status_note(db.session, plan)
     return render_template(
         "pages/plans/show.html", plan=plan, workflow=workflow, version=version, steps=steps,
+        note=note, my_step=my_next_step(note, plan, actor, steps),
+        has_reviews=bool(reviews.reviews_of(db.session, plan)),
         others=others_steps(workflow, plan, actor, steps),
         diagram=state_diagram(workflow, plan.state),
         versions=plan_ops.versions(db.session, plan), readers=readers,
@@ -163,6 +178,55 @@ def show(plan_id: int):
         editors=plan_ops.editors_of(db.session, plan) if plan.draft is not None else [],
         review_due=plan_ops.next_review_on(db.session, plan), today=engine().today(),
         may=actor.may, **_coach_view(plan))
+
+
+@dataclass(frozen=True)
+class MyStep:
+    """The one thing this user does next on this plan: words, and a link or a button."""
+
+    text: str
+    label: str
+    url: str
+    post: bool = False  # a button that fires the step here, rather than a link to its page
+
+
+def my_next_step(note: dict[str, Any] | None, plan: Plan, actor: Actor,
+                 steps: list[Step]) -> MyStep | None:
+    """What the plan is waiting for from this user, if anything (the banner's button)."""
+    if note is None:
+        return None
+    kind = note["kind"]
+    ready = {step.transition.name for step in steps if not step.blockers}
+    person = plan.person.name
+    if kind in ("returned", "drafting") and actor.may("edit_plan"):
+        if kind == "returned" or "request_approval" not in ready:
+            return MyStep("Make the changes, then ask for approval again." if kind == "returned"
+                          else f"Finish the draft of {person}'s plan, then ask for approval.",
+                          "Edit the draft", url_for("plans.edit", plan_id=plan.id))
+        return MyStep("When the draft is ready, ask a manager to approve it.",
+                      "Request approval", url_for("plans.fire", plan_id=plan.id,
+                                                  name="request_approval"), post=True)
+    if kind == "awaiting_approval" and actor.username in note.get("approvers", []):
+        return MyStep(f"{person}'s plan is waiting for your approval.", "Approve or return it",
+                      url_for("approvals.index", _anchor=f"approval-{plan.id}"))
+    if kind == "awaiting_acknowledgement" and note.get("by") == actor.username \
+            and actor.may("acknowledge"):
+        return MyStep(f"Read version {note['version']}, then confirm you have.",
+                      f"I have read version {note['version']}",
+                      url_for("plans.acknowledge", plan_id=plan.id), post=True)
+    if kind == "awaiting_activation" and "activate" in ready:
+        return MyStep(f"{note['acknowledged_by']} has read version {note['version']}: "
+                      "activate the plan so staff follow it.", "Activate",
+                      url_for("plans.fire", plan_id=plan.id, name="activate"), post=True)
+    if kind == "awaiting_review" and actor.may("write_review"):
+        return MyStep(f"The review of {person}'s plan is due: write it.", "Write the review",
+                      url_for("evidence.review", plan_id=plan.id))
+    if kind == "awaiting_review_completion" and actor.role == "manager" \
+            and note["written_by"] != actor.username:
+        return MyStep(f"{note['written_by']} has written the review: read it and decide.",
+                      "Complete the review", url_for("evidence.review", plan_id=plan.id,
+                                                     _anchor="next-steps"))
+    return None
 
 
 def _coach_view(plan: Plan) -> dict[str, Any]:
@@ -226,7 +290,8 @@ def version_changes(plan_id: int, number: int):
 def acknowledge(plan_id: int):
     actor = page_actor()
     try:
-        ack = plan_ops.acknowledge(db.session, actor, plan_id, engine().now())
+        ack = plan_ops.acknowledge(db.session, actor, plan_id, engine().now(),
+                                   engine=engine())
     except Invalid as error:
         flash(f"Nothing to acknowledge: {error.message}.", "error")
     else:
@@ -236,7 +301,7 @@ def acknowledge(plan_id: int):
 
 @plans.app_template_filter("plan_day")
 def plan_day(value: Any) -> str:
-    """A date (ISO text, date or datetime) as "1 Dec 2026", in the service's time zone."""
+    """A date (ISO text, date or datetime) as "1 December 2026", in the service's time zone."""
     if not value:
         return "Not set"
     if isinstance(value, str):
@@ -246,7 +311,7 @@ def plan_day(value: Any) -> str:
             return value
     if isinstance(value, datetime):
         value = engine().today(value)
-    return f"{value.day} {value:%b %Y}"
+    return f"{value.day} {value:%B %Y}"
 
 
 # --- the draft editor ------------------------------------------------------------------------
@@ -304,12 +369,16 @@ def edit(plan_id: int):
     try:
         plan_ops.update_draft(db.session, actor, plan.id, content, int(version), engine().now())
     except Conflict:
-        flash("Someone else changed this plan; here is the latest version. Your changes were "
-              "not saved: make them again here.", "error")
+        # Nothing typed is lost: the user's text stays in the form, the draft as saved by the
+        # other person is shown beside it, and saving now keeps whatever the user merges.
+        db.session.expire_all()
         plan = plan_ops.get_plan(db.session, actor, plan_id)
         if plan.draft is None:
             return _not_draft(plan)
-        return _editor(plan, form_from_content(plan.draft), plan.lock_version), 409
+        flash("Someone else saved this draft while you were editing it. Your text is kept in "
+              "the form; the draft as they saved it is shown above it. Merge the two, then "
+              "save again.", "error")
+        return _editor(plan, form, plan.lock_version, theirs=plan.draft), 409
     except Invalid:
         return _not_draft(plan)
     flash("Draft saved.", "success")
@@ -317,7 +386,7 @@ def edit(plan_id: int):
 
 
 def _editor(plan: Plan, form: dict[str, Any], version: Any,
-            messages: dict | None = None) -> str:
+            messages: dict | None = None, theirs: dict[str, Any] | None = None) -> str:
     field_errors = error_fields(messages or {}, form)
     workers = [(user.username, f"{user.username} ({user.role})") for user in db.session.scalars(
         select(User).where(User.services.any(Service.id == plan.service_id),
@@ -329,7 +398,7 @@ def _editor(plan: Plan, form: dict[str, Any], version: Any,
         "pages/plans/edit.html", plan=plan, form=form, version=version, workers=workers,
         field_errors=field_errors, errors=[(key, _where(key) + message)
                                            for key, message in field_errors.items()],
-        balance=hours_balance(form), labels=LABELS,
+        balance=hours_balance(form), labels=LABELS, theirs=theirs,
         first_review_days=engine().settings["review.first_review_days"],
         outcome_options=[(row["id"], f"{row['id']} — "
                           + shorten(row["statement"] or "no statement yet", 70, placeholder="…"))
@@ -424,14 +493,35 @@ def field_ids(form: dict[str, Any]) -> list[str]:
 
 
 def hours_balance(form: dict[str, Any]) -> tuple[str, bool]:
-    """The same words app.js writes live: allocated of commissioned, and the gap."""
-    allocated = sum(_number(action["hours_per_week"]) for action in form["actions"])
-    target = _number(form["commissioned_hours_per_week"])
+    """The same words app.js writes live: allocated of commissioned, and the gap. Blank and
+    negative hours are said as such, never "balanced"."""
+    rows = [_hours(action["hours_per_week"]) for action in form["actions"]]
+    allocated = round(sum(value for value, _ in rows), 2)
+    target, blank = _hours(form["commissioned_hours_per_week"])
+    negative = target < 0 or any(value < 0 for value, _ in rows)
     gap = round(target - allocated, 2)
+    if blank:
+        return f"{allocated:g} hours allocated; the commissioned hours are not filled in yet", \
+            False
+    if negative:
+        return "Hours cannot be negative: check the commissioned hours and each action's hours", \
+            False
+    if target == 0 and allocated == 0:
+        return "No hours commissioned or allocated yet", False
     words = f"{allocated:g} of {target:g} commissioned hours allocated"
-    words += (" — balanced" if gap == 0 else f" — {gap:g} unallocated" if gap > 0
-              else f" — {-gap:g} over")
-    return words, gap == 0
+    words += (" — balanced" if gap == 0 else f" — {gap:g} still to allocate" if gap > 0
+              else f" — {-gap:g} more than commissioned")
+    return words, target > 0 and gap == 0
+
+
+def _hours(text: Any) -> tuple[float, bool]:
+    """(hours, blank?) of what was typed: blank or not a number counts as not filled in."""
+    typed = str(text or "").strip()
+    try:
+        value = float(typed)
+    except ValueError:
+        return 0.0, True
+    return (value, False) if value == value and abs(value) != float("inf") else (0.0, True)
 
 
 def _where(key: str) -> str:

@@ -8,19 +8,48 @@ document.addEventListener("DOMContentLoaded", () => {
   const balance = document.querySelector("[data-hours-balance]");
   if (balance) {
     const commissioned = document.querySelector("[data-commissioned]");
+    // The same words as hours_balance() in web/pages/plans.py: blank and negative hours are
+    // said as such, never "balanced".
+    const hours = (input) => {
+      const text = input.value.trim();
+      if (text === "") return { blank: true, value: 0 };
+      const value = parseFloat(text);
+      return Number.isFinite(value) ? { blank: false, value } : { blank: true, value: 0 };
+    };
     const update = () => {
-      const allocated = [...document.querySelectorAll("[data-action-hours]")]
-        .reduce((sum, input) => sum + (parseFloat(input.value) || 0), 0);
-      const target = parseFloat(commissioned.value) || 0;
-      const gap = Math.round((target - allocated) * 100) / 100;
-      balance.textContent = `${allocated} of ${target} commissioned hours allocated` +
-        (gap === 0 ? " — balanced" : gap > 0 ? ` — ${gap} unallocated` : ` — ${-gap} over`);
-      balance.classList.toggle("balance-ok", gap === 0);
-      balance.classList.toggle("balance-off", gap !== 0);
+      const rows = [...document.querySelectorAll("[data-action-hours]")].map(hours);
+      const allocated = Math.round(rows.reduce((sum, row) => sum + row.value, 0) * 100) / 100;
+      const target = hours(commissioned);
+      const negative = target.value < 0 || rows.some((row) => row.value < 0);
+      const gap = Math.round((target.value - allocated) * 100) / 100;
+      let words;
+      if (target.blank) words = `${allocated} hours allocated; the commissioned hours are not filled in yet`;
+      else if (negative) words = "Hours cannot be negative: check the commissioned hours and each action's hours";
+      else if (target.value === 0 && allocated === 0) words = "No hours commissioned or allocated yet";
+      else words = `${allocated} of ${target.value} commissioned hours allocated` +
+        (gap === 0 ? " — balanced" : gap > 0 ? ` — ${gap} still to allocate` : ` — ${-gap} more than commissioned`);
+      const ok = !target.blank && !negative && target.value > 0 && gap === 0;
+      balance.textContent = words;
+      balance.classList.toggle("balance-ok", ok);
+      balance.classList.toggle("balance-off", !ok);
     };
     document.addEventListener("input", (event) => {
       if (event.target.matches("[data-action-hours], [data-commissioned]")) update();
     });
     update();
+  }
+
+  // Leaving the editor with unsaved changes asks first (saving or adding a row does not).
+  const editor = document.querySelector("form[data-warn-unsaved]");
+  if (editor) {
+    let dirty = false;
+    editor.addEventListener("input", () => { dirty = true; });
+    editor.addEventListener("change", () => { dirty = true; });
+    editor.addEventListener("submit", () => { dirty = false; });
+    window.addEventListener("beforeunload", (event) => {
+      if (!dirty) return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
   }
 });
