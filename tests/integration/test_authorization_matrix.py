@@ -194,6 +194,10 @@ def permitted(op: Operation, caller: Caller, target: Rec | None, registry) -> bo
         return role == "manager"
     if op.sub == "training":
         return role == "manager" or target.worker == caller.name
+    if op.sub == "record":                     # the supervisor writes it, never the supervisee
+        return role in ("staff", "manager") and target.worker != caller.name
+    if op.sub == "reflections":                # the supervisee's own, nobody else's
+        return target.worker == caller.name
     # creating people and plans, editing drafts, acknowledging, daily records, reviews,
     # supervision records, claiming and releasing tasks
     return role in ("staff", "manager")
@@ -216,8 +220,8 @@ def expected(op: Operation, caller: Caller, target: Rec | None, registry) -> int
             return 404 if op.kind == "plan" else 422
         if op.kind == "report":
             return 404
-    if op.transition == "sign_off" and target.worker == caller.name:
-        return 422                             # four eyes: nobody signs off their own practice
+    if op.transition in ("sign_off", "record") and target.worker == caller.name:
+        return 422                             # four eyes: nobody records or signs off their own
     return op.success
 
 
@@ -472,6 +476,7 @@ def request_for(op: Operation, caller: Caller, rec: Rec | None,
         "claim": {}, "release": {}, "training": TRAINING, "assessment": ASSESSMENT,
         "observations": OBSERVATION,
         "record": supervision_record(world[f"plan:{rec.service}:active"].id),
+        "reflections": {"reflections": "I wait before prompting now."},
     }[op.sub]
 
 
