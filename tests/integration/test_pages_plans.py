@@ -431,3 +431,15 @@ def test_an_approved_plan_cannot_be_edited_and_the_page_says_how_to_revise(app, 
     assert page.status == 200 and "This plan is not a draft" in page
     assert "Revise the plan" in page
     assert Browser(app, "ada").get(f"/plans/{plan['id']}/edit").status == 403
+
+
+def test_staff_read_a_failing_rule_with_the_outcomes_words_not_its_id(app, users, api):
+    outcomes = plan_content()["outcomes"]
+    outcomes[1]["measure"] = None
+    plan = new_plan(api, **plan_content(outcomes=outcomes))
+    page = Browser(app, "sam").get(f"/plans/{plan['id']}")
+    assert "outcome &#39;Plans her weekly meals&#39; has no measure" in page
+    assert "outcome o2 has no measure" not in page
+    api_detail = {c["rule"]: c["detail"] for t in api.as_("mia").get(
+        f"/plans/{plan['id']}/transitions").json["transitions"] for c in t["checks"]}
+    assert api_detail["plan.outcomes-observable"] == "outcome o2 has no measure"

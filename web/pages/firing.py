@@ -44,6 +44,12 @@ def fire_from_form(kind: str, ident: int, name: str, *, back: str,
     except Blocked as blocked:
         missing = "; ".join(rule["detail"] or rule["text"] for rule in blocked.details
                             if rule.get("severity", "blocking") == "blocking")
+        if kind == "plan":  # staff read the plan's items by their words, not their ids
+            from engine.care.plans import get_plan
+
+            from ..words import in_words, plan_labels
+            missing = in_words(missing, plan_labels(get_plan(db.session, _actor(), ident))) \
+                or missing
         flash(refused(missing), "error")
         return redirect(blocked_back or back)
     except Conflict:

@@ -31,6 +31,7 @@ from ..auth import page_actor
 from ..diagram import state_diagram
 from ..extensions import db
 from ..runtime import engine
+from ..words import in_words, plan_labels
 from .firing import fire_from_form
 
 plans = Blueprint("plans", __name__)
@@ -297,6 +298,12 @@ def acknowledge(plan_id: int):
     else:
         flash(f"Thank you: you have read version {ack.version_number}.", "success")
     return redirect(url_for("plans.show", plan_id=plan_id))
+
+
+@plans.app_template_filter("in_words")
+def in_words_filter(text: str | None, plan: Plan) -> str | None:
+    """A rule's detail with the plan's items named by their words (see web/words.py)."""
+    return in_words(text, plan_labels(plan))
 
 
 @plans.app_template_filter("plan_day")
