@@ -120,7 +120,10 @@ def test_every_hand_off_is_reached_from_the_inbox(sign_in, live_server):
     sam.get_by_label("What new strengths have staff or family noticed?").fill("Plans her shop")
     sam.get_by_label("What support could be adapted or reduced safely?").fill("Fewer prompts")
     sam.get_by_label("What outcome matters most to the person now?").fill("Cooking lunch")
-    sam.locator("#person_involved").fill("Margaret chaired her review at home")
+    sam.locator("#took_part").check()           # Yes: she took part
+    sam.locator("#how").check()                 # the first way: in person
+    sam.get_by_label("Margaret's views, in their own words").fill(
+        "I want to cook lunch on my own on Sundays.")
     sam.locator("#rating-o1").check()
     sam.locator("#evidence-o1").fill("Prompts fell from four to one")
     sam.locator("#decision").check()
