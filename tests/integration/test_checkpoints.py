@@ -27,6 +27,7 @@ def trail(api):
     api.as_("sam").fire(plan["id"], "request_approval")
     api.as_("max").fire(plan["id"], "approve", comment="Agreed with Margaret")
     api.as_("max").fire(plan["id"], "activate")  # refused: nobody has read it yet
+    api.as_("sue").fire(plan["id"], "activate")  # denied: staff do not activate
     return plan["id"]
 
 
