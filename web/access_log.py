@@ -111,11 +111,13 @@ atexit.register(_FLUSHER.flush_all)
 
 
 def flush_access_log() -> None:
-    """Write this process's buffered reads now, before a request reads the access log: if
-    any were written, the request's own read transaction (begun by then, on SQLite, with an
-    older snapshot) is ended so that what it reads next includes them."""
+    """Write this process's buffered reads now, before a request reads the access log, then
+    end the request's read transaction (begun by then, on SQLite, with an older snapshot) so
+    that what it reads next includes them — also when the background flusher, not this call,
+    was the one that wrote them a moment ago."""
     buffer = current_app.extensions.get(EXTENSION)
-    if buffer is not None and buffer.flush():
+    if buffer is not None:
+        buffer.flush()
         db.session.rollback()
 
 
