@@ -18,6 +18,7 @@ from typing import Any, Mapping
 from engine.core.access import Actor
 from engine.core.rules import CHECKS, Rule, RuleContext, load_checks, read_pack
 from engine.core.settings import load_settings
+from tests import helpers
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 20)
@@ -96,46 +97,8 @@ class UserRow:
 
 # --- plans, daily records, reviews --------------------------------------------------------
 
-def plan_content(**overrides: Any) -> dict[str, Any]:
-    """Plan content that passes every plan.* rule under the shipped pack on TODAY."""
-    content = {
-        "commissioned_hours_per_week": 10,
-        "start_date": "2026-12-01",
-        "next_review_date": "2027-01-12",
-        "key_worker": "sam",
-        "involvement": {
-            "person_views": "I want to make my own breakfast again.",
-            "involved_on": "2026-11-18", "advocate": "daughter, Jo",
-            "consent": "given", "best_interests_record": None},
-        "strengths": [
-            {"id": "s1", "description": "Likes a routine",
-             "used_as": "Same order of steps every morning, shown on a picture card"},
-            {"id": "s2", "description": "Close to her daughter",
-             "used_as": "Jo joins the Sunday call to plan the week's meals"}],
-        "outcomes": [
-            {"id": "o1", "statement": "Prepares her own breakfast",
-             "target": "prepares breakfast with at most two prompts, five days a week",
-             "measure": "prompts per visit, in the daily record", "strength_ids": ["s1"]},
-            {"id": "o2", "statement": "Plans her weekly meals",
-             "target": "chooses five meals for the week with Jo every Sunday",
-             "measure": "meal plan on the fridge", "strength_ids": ["s2"]}],
-        "actions": [
-            {"id": "a1", "outcome_id": "o1",
-             "description": "Coach each breakfast step; prompt only after a pause",
-             "approach": "coaching", "when": "morning visit", "hours_per_week": 7},
-            {"id": "a2", "outcome_id": "o2",
-             "description": "Set up the Sunday call and write the plan she dictates",
-             "approach": "communication", "when": "Sunday 11am", "hours_per_week": 3}],
-        "risks": [
-            {"id": "r1", "description": "Scald from the kettle",
-             "why_proportionate": "She has used a kettle safely for decades",
-             "monitoring": "Hand steadiness and any spills",
-             "escalation": "Any scald, or two spills in a week: reassess with OT",
-             "restrictive": False, "justification": None, "review_date": None}],
-    }
-    content.update(copy.deepcopy(overrides))
-    return content
-
+# The same content the integration tests build plans from: one builder, one plan.
+plan_content = helpers.plan_content
 
 def changed(items: list[dict], item_id: str, **fields: Any) -> list[dict]:
     """The list with the item of that id changed."""
