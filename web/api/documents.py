@@ -11,6 +11,8 @@ from engine.care.language import vocabulary_of
 from engine.care.models import Person, Plan, PlanVersion
 from engine.core.audit import Recorded
 
+from ..runtime import engine
+
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
@@ -34,8 +36,7 @@ def plan_document(session: Session, plan: Plan, *, coached: bool = False) -> dic
     content = plans.content_of(plan, session)
     extra: dict[str, Any] = {}
     if coached:
-        from flask import current_app
-        vocabulary = vocabulary_of(current_app.extensions["strengthwise"].registry)
+        vocabulary = vocabulary_of(engine().registry)
         extra = {"language_flags": coaching.advise(vocabulary, coaching.plan_texts(content),
                                                    plan.person.name)}
     return {

@@ -7,11 +7,14 @@ from typing import Any, Callable
 from flask import flash, redirect, request
 from werkzeug.wrappers import Response
 
+from engine.care.plans import get_plan
 from engine.core.errors import Blocked, Conflict, Invalid
 from engine.core.workflow import Fired
 
+from ..auth import page_actor
 from ..extensions import db
 from ..runtime import engine
+from ..words import in_words, plan_labels
 
 
 def fire_from_form(kind: str, ident: int, name: str, *, back: str,
@@ -45,9 +48,6 @@ def fire_from_form(kind: str, ident: int, name: str, *, back: str,
         missing = "; ".join(rule["detail"] or rule["text"] for rule in blocked.details
                             if rule.get("severity", "blocking") == "blocking")
         if kind == "plan":  # staff read the plan's items by their words, not their ids
-            from engine.care.plans import get_plan
-
-            from ..words import in_words, plan_labels
             missing = in_words(missing, plan_labels(get_plan(db.session, _actor(), ident))) \
                 or missing
         flash(refused(missing), "error")
@@ -68,7 +68,6 @@ def fire_from_form(kind: str, ident: int, name: str, *, back: str,
 
 
 def _actor():
-    from ..auth import page_actor
     return page_actor()
 
 

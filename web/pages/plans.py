@@ -572,7 +572,3 @@ def _number(text: str) -> float:
     except (TypeError, ValueError):
         return 0.0
     return value if value == value and abs(value) != float("inf") else 0.0
-
-
-def _text(value: str | None) -> str | None:
-    return value.strip() or None if value else None

@@ -8,8 +8,10 @@ from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from engine.care import coaching
 from engine.care import competency as competencies
 from engine.care import supervision as supervisions
+from engine.care.language import vocabulary_of
 from engine.care.supervision import PROMPTS
 from engine.core.audit import subject_events
 from engine.core.errors import Invalid
@@ -24,6 +26,7 @@ from ..api.schemas import (
 from ..auth import page_actor
 from ..extensions import db
 from ..runtime import engine
+from .evidence import FLAG_CATEGORIES
 from .firing import fire_from_form
 
 practice = Blueprint("practice", __name__)
@@ -108,10 +111,6 @@ def supervision(supervision_id: int):
 
 def _coach_view(record) -> dict:
     """The recording coach's advice on a supervision record, with its fields in words."""
-    from engine.care import coaching
-    from engine.care.language import vocabulary_of
-
-    from .evidence import FLAG_CATEGORIES
     fields = {"observed_strength": ("the observed strength",),
               "support_provided": ("the support provided",),
               "independence_opportunity": ("the independence opportunity",),
