@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from sqlalchemy import update
 
 from engine.care.models import DailyRecord
+from engine.core.db import begin_write
 from tests.helpers import Browser, active_plan, daily_record, plan_content, review_record
 from tests.integration.test_supervision import evidenced_plan, record, schedule  # noqa: F401
 from web.extensions import db
@@ -82,6 +83,7 @@ def test_governance_counts_only_what_the_coach_in_use_flags_per_category(api, ap
             day="2026-12-10", support_provided=note,
             observed_strength="Remembered the steps")).status == 201
     with app.app_context():
+        begin_write(db.session)  # a writing transaction from the start (SQLite, see db.py)
         # The PEG record as an older vocabulary judged it: flagged for the clinical words.
         db.session.execute(update(DailyRecord).where(
             DailyRecord.support_provided == notes[0]).values(

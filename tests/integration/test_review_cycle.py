@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 
 from engine.care.models import ReviewCycle
+from engine.core.db import begin_write
 from engine.core.models import Task, Timer
 from engine.core.sweep import sweep
 from tests.helpers import AGREES, active_plan, daily_record, review_record
@@ -256,6 +257,9 @@ def test_a_timer_that_cannot_fire_fails_alone_and_the_others_still_fire(api, app
 def test_a_timer_set_for_an_earlier_version_is_stale_and_changes_nothing(api, app):
     plan = active_plan(api)
     with app.app_context():
+        # Read and write in one writing transaction: a deferred SQLite read could not upgrade
+        # to a write once the access-log flusher had committed behind it.
+        begin_write(db.session)
         current = db.session.scalar(select(Timer).where(Timer.subject_id == plan["id"],
                                                         Timer.status == "pending"))
         # The same review, set again while the plan was one version behind.
@@ -276,6 +280,9 @@ def test_a_timer_set_for_an_earlier_version_is_stale_and_changes_nothing(api, ap
 def test_two_timers_for_one_plan_in_one_batch_fire_it_once(api, app):
     plan = active_plan(api)
     with app.app_context():
+        # Read and write in one writing transaction: a deferred SQLite read could not upgrade
+        # to a write once the access-log flusher had committed behind it.
+        begin_write(db.session)
         current = db.session.scalar(select(Timer).where(Timer.subject_id == plan["id"],
                                                         Timer.status == "pending"))
         db.session.add(Timer(workflow=current.workflow, subject_type="plan",
