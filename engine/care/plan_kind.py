@@ -11,7 +11,7 @@ from sqlalchemy import and_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, joinedload
 
-from engine.care import CARE_ROLES, plans, reviews
+from engine.care import CARE_ROLES, plans, restrictions, reviews
 from engine.care.models import Acknowledgement, DailyRecord, DraftEditor, Person, Plan, PlanVersion
 from engine.core.models import User, user_services
 from engine.core.scope import by_service
@@ -333,7 +333,9 @@ PLAN_KIND = register(SubjectKind(
              "adopt_review_date": _adopt_review_date, "apply_reduction": _apply_reduction,
              "restore_support": _restore_support,
              "start_interim_support": _start_interim_support,
-             "end_interim_support": _end_interim_support},
+             "end_interim_support": _end_interim_support,
+             # The restrictive-practice register follows the version in force (§10.4).
+             "sync_restrictions": restrictions.sync_effect},
     dates={"next_review_date": _next_review_date},
     people={"key_worker": _key_worker_id, "author": _author_id,
             "review_author": _review_author_id},

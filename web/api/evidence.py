@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import request
 
-from engine.care import coaching, plans, records, reviews
+from engine.care import coaching, incident_offer, plans, records, reviews
 from engine.care.language import vocabulary_of
 from engine.care.models import DailyRecord, Plan, Review
 
@@ -25,7 +25,10 @@ def record_document(record: DailyRecord) -> dict:
             "completion": record.completion, "note": record.note,
             "language_flags": record.language_flags, "vocabulary": record.vocabulary,
             "author": record.author.username, "created_at": iso(record.created_at),
-            "recorded_at": iso(record.created_at), "late_entry": record.late_entry}
+            "recorded_at": iso(record.created_at), "late_entry": record.late_entry,
+            # An offer to report an incident the record's words suggest; never a report.
+            "incident_suggested": incident_offer.offer_for(db.session, engine().settings,
+                                                           record)}
 
 
 def review_document(review: Review) -> dict:

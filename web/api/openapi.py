@@ -8,7 +8,12 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 from marshmallow import Schema
 
-from . import api, responses
+from . import api, learning_responses, responses
+from .learning_schemas import (
+    IncidentCreateSchema,
+    IncidentTransitionSchema,
+    RestrictionTransitionSchema,
+)
 from .schemas import (
     AssessmentSchema,
     CompetencyCreateSchema,
@@ -70,6 +75,18 @@ ANSWERS: dict[tuple[str, str], type[Schema]] = {
     ("/competencies/{id}/transitions/{name}", "post"): responses.fired("competency"),
     ("/competencies/{id}/audit", "get"): responses.EventsSchema,
     ("/reports/governance", "get"): responses.GovernanceSchema,
+    # The learning loop (SPEC §10.4).
+    ("/people/{id}/incidents", "post"): learning_responses.IncidentSchema,
+    ("/incidents", "get"): learning_responses.IncidentsSchema,
+    ("/incidents/{id}", "get"): learning_responses.IncidentSchema,
+    ("/incidents/{id}/transitions", "get"): responses.TransitionsSchema,
+    ("/incidents/{id}/transitions/{name}", "post"): learning_responses.IncidentFired,
+    ("/incidents/{id}/audit", "get"): responses.EventsSchema,
+    ("/restrictions", "get"): learning_responses.RestrictionsSchema,
+    ("/restrictions/{id}", "get"): learning_responses.RestrictionEntrySchema,
+    ("/restrictions/{id}/transitions", "get"): responses.TransitionsSchema,
+    ("/restrictions/{id}/transitions/{name}", "post"): learning_responses.RestrictionFired,
+    ("/restrictions/{id}/audit", "get"): responses.EventsSchema,
 }
 
 
@@ -100,7 +117,13 @@ QUERIES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("/reports/governance", "get"): [_query("service", "the service's name", required=True,
                                              minLength=1)],
     **{(f"/{kind}/{{id}}/audit", "get"): AUDIT_FILTERS
-       for kind in ("plans", "supervisions", "competencies")},
+       for kind in ("plans", "supervisions", "competencies", "incidents", "restrictions")},
+    ("/incidents", "get"): [_query("service", "only this service's incidents", minLength=1,
+                                   maxLength=80),
+                            _query("state", "only incidents in this state",
+                                   enum=["reported", "reviewed", "closed"])],
+    ("/restrictions", "get"): [_query("service", "only this service's register", minLength=1,
+                                      maxLength=80)],
 }
 
 # path → method → (summary, request schema or None, {status: description})
@@ -204,6 +227,31 @@ ENDPOINTS = {
     "/reports/governance": {"get": (
         "Governance figures for one service (?service=S)", None,
         {200: "the report", 404: "service outside your scope", 422: "no service"})},
+    "/people/{id}/incidents": {"post": (
+        "Report an incident about a person (staff and managers of their service)",
+        "IncidentCreate", {201: "the incident", 422: "invalid"})},
+    "/incidents": {"get": ("Incidents in your services, newest first (?service=, ?state=)",
+                           None, {200: "{incidents: [...]}"})},
+    "/incidents/{id}": {"get": ("One incident", None, {200: "incident", 404: "not found"})},
+    "/incidents/{id}/transitions": {"get": ("Transitions you may fire, with checklists",
+                                            None, {200: "{transitions: [...]}"})},
+    "/incidents/{id}/transitions/{name}": {"post": (
+        "Review or close an incident (managers)", "IncidentTransition",
+        {200: "{incident, event}", 403: "role", 409: "stale", 422: "blocked"})},
+    "/incidents/{id}/audit": {"get": ("The incident's audit trail", None,
+                                      {200: "{events: [...]}"})},
+    "/restrictions": {"get": ("The restrictive-practice register (?service=)", None,
+                              {200: "{restrictions: [...]}"})},
+    "/restrictions/{id}": {"get": ("One restriction in the register", None,
+                                   {200: "restriction", 404: "not found"})},
+    "/restrictions/{id}/transitions": {"get": ("Transitions you may fire, with checklists",
+                                               None, {200: "{transitions: [...]}"})},
+    "/restrictions/{id}/transitions/{name}": {"post": (
+        "Open a restriction's review, mark it reviewed (keep or reduce) or remove it",
+        "RestrictionTransition",
+        {200: "{restriction, event}", 403: "role", 409: "stale", 422: "blocked"})},
+    "/restrictions/{id}/audit": {"get": ("The restriction's audit trail", None,
+                                         {200: "{events: [...]}"})},
     "/plans/{id}/acknowledgements": {
         "get": ("Who acknowledged which version", None, {200: "{acknowledgements: [...]}"}),
         "post": ("Acknowledge the version in force", None, {201: "acknowledgement",
@@ -227,7 +275,10 @@ def build_spec() -> dict:
                          ("Reflections", ReflectionsSchema),
                          ("CompetencyCreate", CompetencyCreateSchema),
                          ("Training", TrainingSchema), ("Assessment", AssessmentSchema),
-                         ("Observation", ObservationSchema)):
+                         ("Observation", ObservationSchema),
+                         ("IncidentCreate", IncidentCreateSchema),
+                         ("IncidentTransition", IncidentTransitionSchema),
+                         ("RestrictionTransition", RestrictionTransitionSchema)):
         spec.components.schema(name, schema=schema)
     spec.components.schema("Error", schema=responses.ErrorSchema)
     answers = {}

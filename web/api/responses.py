@@ -153,10 +153,14 @@ class EventsSchema(Schema):
     events = fields.List(fields.Nested(EventSchema), required=True)
 
 
+# Further kinds' documents, added by the modules that describe them (learning_responses).
+FIRED_DOCUMENTS: dict[str, type[Schema]] = {}
+
+
 def fired(kind: str) -> type[Schema]:
     """`{<kind>: document, event}`: what firing a transition answers."""
     document = {"plan": PlanDocumentSchema, "supervision": SupervisionSchema,
-                "competency": CompetencySchema}[kind]
+                "competency": CompetencySchema, **FIRED_DOCUMENTS}[kind]
     return Schema.from_dict({kind: fields.Nested(document, required=True),
                              "event": fields.Nested(EventSchema, required=True)},
                             name=f"{kind.capitalize()}Fired")
@@ -171,6 +175,7 @@ class RecordSchema(DailyRecordSchema, Open):
     vocabulary = fields.Str()
     author = fields.Str()
     created_at = when()
+    incident_suggested = fields.Dict(allow_none=True)  # {kind, reason, person_id, plan_id, …}
 
 
 class RecordsSchema(Schema):
