@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.care.learning_models import Restriction
 from engine.care.models import Competency, DailyRecord, Person, Plan, PlanVersion, Supervision
 from engine.core.models import Service, Task, User
 from engine.core.rules import CHECKS, RuleContext
@@ -97,6 +98,18 @@ class QualityContext:
             Task.service_id == self.service.id, Task.kind == "complete_review",
             Task.status.in_(("open", "claimed")), Task.due < self.today))
         return {task.subject_id: task for task in rows}
+
+    @cached_property
+    def restriction_reviews(self) -> dict[tuple[int, str], date | None]:
+        """(plan id, risk id) → the review date the restrictive-practice register holds for
+        that restriction (moved on by each review), or None once a review removed it."""
+        rows = self.session.execute(
+            select(Restriction.plan_id, Restriction.risk_id, Restriction.review_date,
+                   Restriction.ended_on)
+            .where(Restriction.service_id == self.service.id)
+            .order_by(Restriction.id))
+        return {(plan_id, risk_id): None if ended else review
+                for plan_id, risk_id, review, ended in rows}
 
     @cached_property
     def competent_workers(self) -> set[str]:

@@ -43,10 +43,14 @@ def reviews_on_time(ctx: RuleContext) -> list[Issue]:
 
 @check("quality.restrictions_reviewed")
 def restrictions_reviewed(ctx: RuleContext) -> list[Issue]:
+    """The review date is the register's (a review moves it on; a removal ends it), else the
+    plan's own."""
     issues = []
+    register = ctx.subject.restriction_reviews
     for plan, content, person in ctx.subject.plans:
         for risk in content.get("risks") or []:
-            review = as_date(risk.get("review_date"))
+            key = (plan.id, risk.get("id"))
+            review = register[key] if key in register else as_date(risk.get("review_date"))
             if risk.get("restrictive") and review is not None and review < ctx.today:
                 issues.append(Issue("plan", plan.id, plan.id, person,
                                     f"restriction {risk['id']} was due for review on {review}"))

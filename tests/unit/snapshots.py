@@ -397,6 +397,8 @@ class QualityStandIn:
     signed_off_supervisions: list[SupervisionRow]
     session: LinkSession
     _records: list[tuple[DailyRecordStandIn, str]]
+    # (plan id, risk id) → the register's review date, None once removed at a review.
+    restriction_reviews: dict[tuple[int, str], date | None] = field(default_factory=dict)
 
     def flagged_records(self, since: date) -> list[tuple[DailyRecordStandIn, str]]:
         """As QualityContext: records from `since` on that carry language flags, oldest first."""
@@ -411,6 +413,7 @@ def quality_context(*plans: tuple[PlanRow, dict[str, Any], str],
                     competent_workers: tuple[str, ...] = (),
                     supervisions: list[tuple[SupervisionRow, dict[str, Any]]] | None = None,
                     records: list[tuple[DailyRecordStandIn, str]] | None = None,
+                    restriction_reviews: Mapping[tuple[int, str], date | None] | None = None,
                     ) -> QualityStandIn:
     """One service's audit facts: its plans in force, the latest record per (plan, outcome),
     overdue review tasks per plan, competent workers, signed-off supervisions (each with what
@@ -422,7 +425,8 @@ def quality_context(*plans: tuple[PlanRow, dict[str, Any], str],
         competent_workers=set(competent_workers),
         signed_off_supervisions=[row for row, _ in supervisions],
         session=LinkSession({row.id: facts for row, facts in supervisions}),
-        _records=list(records or []))
+        _records=list(records or []),
+        restriction_reviews=dict(restriction_reviews or {}))
 
 
 def in_force(plan: PlanRow | None = None, content: dict[str, Any] | None = None,

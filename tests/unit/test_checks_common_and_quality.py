@@ -144,6 +144,16 @@ def test_a_restriction_past_its_review_date_is_named():
         Issue("plan", 7, 7, "Ann Smith", "restriction r2 was due for review on 2026-11-19")]
 
 
+def test_the_registers_review_date_stands_once_a_review_moved_it_or_removed_it():
+    content = plan_content(risks=[*plan_content()["risks"], restriction(
+        review_date="2026-11-19"), restriction("r3", review_date="2026-11-01"),
+        restriction("r4", review_date="2026-11-01")])
+    context = quality_context(in_force(content=content), restriction_reviews={
+        (7, "r2"): date(2026, 12, 20), (7, "r3"): None, (7, "r4"): date(2026, 11, 10)})
+    assert audit("quality.restrictions-reviewed", context) == [
+        Issue("plan", 7, 7, "Ann Smith", "restriction r4 was due for review on 2026-11-10")]
+
+
 def test_a_risk_that_restricts_nothing_has_no_review_date_to_miss():
     content = plan_content(risks=[restriction(restrictive=False, review_date="2026-01-01")])
     assert audit("quality.restrictions-reviewed", quality_context(in_force(content=content))) == []
