@@ -288,3 +288,5 @@ class GovernanceSchema(Open):
     recording_quality = fields.Dict(required=True)
     outcome_progress = fields.Dict(required=True)
     staff_practice = fields.Dict(required=True)
+    incidents = fields.Dict(required=True)      # SPEC §10.4
+    restrictions = fields.Dict(required=True)
