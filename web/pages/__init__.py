@@ -11,11 +11,13 @@ from engine.core.errors import Forbidden, NotFound
 
 NAV = {
     "staff": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
-              ("practice.index", "My practice")],
+              ("incidents.index", "Incidents"), ("practice.index", "My practice")],
     "manager": [("inbox.index", "Inbox"), ("approvals.index", "Approvals"),
-                ("plans.index", "Plans"), ("practice.index", "Supervision"),
+                ("plans.index", "Plans"), ("incidents.index", "Incidents"),
+                ("incidents.register", "Restrictions"), ("practice.index", "Supervision"),
                 ("governance.index", "Governance"), ("quality.index", "Quality audit")],
     "auditor": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
+                ("incidents.index", "Incidents"), ("incidents.register", "Restrictions"),
                 ("practice.index", "Supervision"), ("governance.index", "Governance"),
                 ("quality.index", "Quality audit"), ("chain.index", "Audit chain")],
     # No care records for admins (SPEC §1): accounts, the chain and aggregate reports.
@@ -32,13 +34,14 @@ def register_pages(app: Flask) -> None:
     from .evidence import evidence
     from .governance import governance
     from .inbox import inbox
+    from .incidents import learning
     from .plans import plans
     from .practice import practice
     from .quality import quality
     from .review_records import review_records
 
     for blueprint in (inbox, plans, evidence, approvals, audit, governance, practice, quality,
-                      account_pages, chain, review_records):
+                      account_pages, chain, review_records, learning):
         app.register_blueprint(blueprint)
 
     # Macros imported without context (the checklists) ask who is reading, too.
