@@ -89,3 +89,25 @@ def test_restriction_figures_count_the_register_month_by_month(api, clock):
     northgate = api.as_("nina").get("/reports/governance?service=northgate").json
     assert northgate["restrictions"]["count_now"] == 0
     assert northgate["incidents"]["total"] == 0
+
+
+def test_the_dashboard_and_the_csv_show_incidents_and_restrictions(app, api, clock):
+    import csv
+    import io
+
+    from tests.helpers import Browser
+    seed(api, clock)
+    mia = Browser(app, "mia")
+    page = mia.get("/governance?service=riverside")
+    assert page.status == 200
+    assert "Incidents per month, last 12 months" in page
+    assert "Restrictions in force at each month&#39;s end" in page \
+        or "Restrictions in force at each month's end" in page
+    assert 'id="chart-incidents-kind-title"' in page
+    rows = list(csv.reader(io.StringIO(mia.client.get(
+        "/governance.csv?service=riverside").get_data(as_text=True))))
+    found = {(row[0], row[1]): row[2] for row in rows}
+    assert found[("incidents", "total")] == "6"
+    assert found[("incidents_by_kind", "distress")] == "3"
+    assert found[("restrictions", "count_now")] == "1"
+    assert found[("incidents_per_month", "2026-02")] == "2"

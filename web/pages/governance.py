@@ -23,6 +23,7 @@ from ..charts import PALETTE, bar_chart
 from ..extensions import db
 from ..runtime import engine
 from .audit import plain_cell, plan_url
+from .incidents import learning_rows
 
 governance = Blueprint("governance", __name__)
 
@@ -171,6 +172,7 @@ def report_rows(report: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
                f"{supervision['from']} to {supervision['to']}")
     for state, count in supervision["by_state"].items():
         yield ("supervisions_by_state", state, count, "")
+    yield from learning_rows(report)  # incidents and restrictions (SPEC §10.4)
 
 
 def _blank(value: Any) -> Any:

@@ -27,6 +27,7 @@ from ..api.learning_schemas import IncidentCreateSchema
 from ..auth import page_actor
 from ..extensions import db
 from ..runtime import engine
+from ..charts import PALETTE, bar_chart
 from ..diagram import state_diagram
 from .firing import fire_from_form
 
@@ -67,7 +68,71 @@ def helpers() -> dict[str, Any]:
             "incident_severity": lambda s: SEVERITY_LABELS.get(s, s),
             "incident_when": when, "long_day": day,
             "incidents_since_review": _incidents_since_review,
-            "incident_offer": _offer}
+            "incident_offer": _offer, "learning_charts": learning_charts}
+
+
+def _month(label: str) -> str:
+    """2026-11 → Nov 2026."""
+    year, month = label.split("-")
+    return f"{date(int(year), int(month), 1):%b %Y}"
+
+
+def learning_charts(report: dict[str, Any]) -> dict[str, Any]:
+    """The governance dashboard's charts of incidents and restrictions, month by month."""
+    found, register = report["incidents"], report["restrictions"]
+    return {
+        "incidents_month": bar_chart([(_month(row["month"]), row["count"])
+                                      for row in found["per_month"]],
+                                     "Incidents per month, last 12 months", colour=PALETTE[3],
+                                     width=520, ident="chart-incidents-month")
+        if found["total"] else None,
+        "incidents_kind": bar_chart([(KIND_LABELS[kind], count) for kind, count
+                                     in found["by_kind"].items() if count],
+                                    "Incidents by kind, last 12 months", colour=PALETTE[2],
+                                    width=520, ident="chart-incidents-kind")
+        if found["total"] else None,
+        "restrictions_month": bar_chart([(_month(row["month"]), row["count"])
+                                         for row in register["per_month"]],
+                                        "Restrictions in force at each month's end",
+                                        colour=PALETTE[4], width=520,
+                                        ident="chart-restrictions-month")
+        if any(row["count"] for row in register["per_month"]) else None,
+    }
+
+
+def learning_rows(report: dict[str, Any]):
+    """The governance CSV's incidents and restrictions rows: (section, item, value, detail)."""
+    found = report["incidents"]
+    yield ("incidents", "total", found["total"], f"{found['from']} to {found['to']}")
+    for kind, count in found["by_kind"].items():
+        yield ("incidents_by_kind", kind, count, "")
+    for severity, count in found["by_severity"].items():
+        yield ("incidents_by_severity", severity, count, "")
+    for row in found["by_kind_and_severity"]:
+        yield ("incidents_by_kind_and_severity", f"{row['kind']} {row['severity']}",
+               row["count"], "")
+    for row in found["per_month"]:
+        yield ("incidents_per_month", row["month"], row["count"], "")
+    stale = found["open_past_14_days"]
+    yield ("incidents", "open_past_14_days", stale["count"], "")
+    for row in stale["incidents"]:
+        yield ("incident_open_past_14_days", f"incident {row['id']}", row["state"],
+               f"{row['person']}; {row['kind']} ({row['severity']}); reported "
+               f"{row['reported_on']}")
+    yield ("incidents", "closed", found["closed"], "")
+    yield ("incidents", "closed_with_learning", found["closed_with_learning"], "")
+    share = found["closed_with_learning_share"]
+    yield ("incidents", "closed_with_learning_share", "" if share is None else share, "")
+    register = report["restrictions"]
+    yield ("restrictions", "count_now", register["count_now"], "")
+    for row in register["per_month"]:
+        yield ("restrictions_per_month", row["month"], row["count"], "in force at month end")
+    yield ("restrictions", "overdue_reviews", register["overdue_reviews"]["count"], "")
+    for row in register["overdue_reviews"]["restrictions"]:
+        yield ("restriction_overdue", f"plan {row['plan_id']} restriction {row['id']}",
+               row["review_date"], f"{row['person']}; {row['description']}")
+    for decision, count in register["latest_decisions"].items():
+        yield ("restriction_decisions", decision, count, "latest decision, last 12 months")
 
 
 def _incidents_since_review(plan: Plan) -> list[Incident]:
