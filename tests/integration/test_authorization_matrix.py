@@ -35,14 +35,19 @@ HOME, AWAY = "riverside", "northgate"
 MANAGER_OF = {HOME: "max", AWAY: "nina"}     # reads a target's document, builds its records
 STAFF_OF = {HOME: "sam", AWAY: "oli"}        # drafts a service's plans, is its key worker
 SERVICE_OF = {"sam": HOME, "sue": HOME, "mia": HOME, "max": HOME, "oli": AWAY, "nina": AWAY}
-WORKFLOW_OF = {"plan": "support_plan", "supervision": "supervision", "competency": "competency"}
+WORKFLOW_OF = {"plan": "support_plan", "supervision": "supervision", "competency": "competency",
+               "incident": "incident", "restriction": "restriction"}
 # The transitions tried on each kind: one staff may fire, one only managers may.
 TRANSITIONS_TRIED = {"plan": ("request_approval", "approve"),
                      "supervision": ("record", "sign_off"),
-                     "competency": ("complete_training", "assess")}
+                     "competency": ("complete_training", "assess"),
+                     # Only managers review incidents and open restriction reviews.
+                     "incident": ("review_incident",),
+                     "restriction": ("restriction_review_due",)}
 KIND_OF_COLLECTION = {"plans": "plan", "people": "person", "tasks": "task",
                       "supervisions": "supervision", "competencies": "competency",
-                      "reports": "report", "me": "me"}
+                      "reports": "report", "me": "me", "incidents": "incident",
+                      "restrictions": "restriction"}
 REFUSALS = (403, 404, 409, 422)
 ERROR_CODES = {403: {"forbidden"}, 404: {"not_found"}, 409: {"conflict"},
                422: {"invalid", "blocked"}}
@@ -61,6 +66,17 @@ ASSESSMENT = {"competency_check": "Passed: records show observed strengths and o
 OBSERVATION = {"observed_on": "2026-11-19", "setting": "Morning visit, Margaret's kitchen",
                "observed": "Waited before prompting; let Margaret lead the routine",
                "how_applied": "Used her preference for routine as the tool, not a barrier"}
+
+
+INCIDENT = {"occurred_at": "2026-11-19T10:00:00Z", "kind": "fall", "severity": "low",
+            "description": "Slipped on the bathroom mat and sat down; not hurt.",
+            "immediate_action": "Helped her up and checked for injury.",
+            "people_informed": ["daughter"]}
+RESTRICTION = {"id": "r2", "description": "Front door alarm at night",
+               "why_proportionate": "Least restrictive way to know she has gone out",
+               "monitoring": "Each time the alarm sounds", "escalation": "Review after a month",
+               "restrictive": True, "justification": "Best-interests decision with her son",
+               "review_date": "2026-12-20"}
 
 
 def supervision_record(plan_id: int, outcome_id: str = "o1") -> dict[str, Any]:
@@ -149,7 +165,7 @@ def sees(caller: Caller, record: Rec) -> bool:
         return in_service
     if caller.role == "admin":
         return False                           # an IT role reads no care records (SPEC §1)
-    if record.kind in ("plan", "person"):
+    if record.kind in ("plan", "person", "incident", "restriction"):
         return in_service                      # members of the service
     if record.kind in ("supervision", "competency"):
         if caller.role == "staff":
@@ -262,6 +278,8 @@ def targets(op: Operation, caller: Caller) -> list[tuple[str, str | None]]:
         return [(own, f"service:{HOME}"), (other, f"service:{AWAY}")]
     if kind == "person" or (kind == "plan" and op.method == "POST" and not op.has_id):
         return [(own, f"person:{HOME}"), (other, f"person:{AWAY}")]
+    if kind in ("incident", "restriction"):
+        return [(own, f"{kind}:{HOME}"), (other, f"{kind}:{AWAY}")]
     if kind == "plan":
         state = plan_state(op)
         return [(own, f"plan:{HOME}:{state}"), (other, f"plan:{AWAY}:{state}")]
@@ -323,11 +341,12 @@ class World:
         person = self.api.as_(STAFF_OF[service]).new_person(f"Person {self._people}", service)
         return Rec(key, "person", person, service)
 
-    def _new_plan(self, service: str, state: str) -> int:
+    def _new_plan(self, service: str, state: str, **content) -> int:
         staff, manager = self.api.as_(STAFF_OF[service]), self.api.as_(MANAGER_OF[service])
         self._people += 1
         person = staff.new_person(f"Person {self._people}", service)
-        plan = staff.new_plan(person, **plan_content(key_worker=STAFF_OF[service]))["id"]
+        plan = staff.new_plan(person, **plan_content(key_worker=STAFF_OF[service],
+                                                     **content))["id"]
         if state in ("active", "review"):
             self._ok(manager.fire(plan, "approve"))
             self._ok(staff.post(f"/plans/{plan}/acknowledgements", {}))
@@ -341,6 +360,21 @@ class World:
 
     def _build_plan(self, key: str, service: str, state: str) -> Rec:
         return Rec(key, "plan", self._new_plan(service, state), service)
+
+    def _build_incident(self, key: str, service: str) -> Rec:
+        person = self._ok(self.api.as_(MANAGER_OF[service]).get(
+            f"/plans/{self[f'plan:{service}:active'].id}"))["person_id"]
+        incident = self._ok(self.api.as_(STAFF_OF[service]).post(
+            f"/people/{person}/incidents", INCIDENT))["id"]
+        return Rec(key, "incident", incident, service)
+
+    def _build_restriction(self, key: str, service: str) -> Rec:
+        plan = self._new_plan(service, "active",
+                              risks=plan_content()["risks"] + [RESTRICTION])
+        rows = self._ok(self.api.as_(MANAGER_OF[service]).get(
+            f"/restrictions?service={service}"))["restrictions"]
+        return Rec(key, "restriction", next(r["id"] for r in rows if r["plan_id"] == plan),
+                   service)
 
     def _scheduler(self, worker: str) -> Api:
         return self.api.as_(MANAGER_OF[SERVICE_OF[worker]])
@@ -410,6 +444,8 @@ class World:
             value = reader.get(f"/supervisions/{rec.id}").json
         elif rec.kind == "competency":
             value = reader.get(f"/competencies/{rec.id}").json
+        elif rec.kind in ("incident", "restriction"):
+            value = reader.get(f"/{rec.kind}s/{rec.id}").json
         elif rec.kind == "task":   # no GET /tasks/{id}: the row itself
             value = self.rows("SELECT status, assignee_id, role, closed_at FROM tasks "
                               "WHERE id = :id", id=rec.id)
@@ -417,7 +453,8 @@ class World:
             value = self.rows("SELECT (SELECT count(*) FROM people), (SELECT count(*) FROM "
                               "plans), (SELECT count(*) FROM supervisions), (SELECT count(*) "
                               "FROM competencies), (SELECT count(*) FROM tasks)")
-        if rec.kind in ("plan", "person", "supervision", "competency"):
+        if rec.kind in ("plan", "person", "supervision", "competency", "incident",
+                        "restriction"):
             self.snapshots[rec.key] = value   # API reads are cached; SQL ones are cheap
         return value
 
@@ -477,6 +514,7 @@ def request_for(op: Operation, caller: Caller, rec: Rec | None,
         "observations": OBSERVATION,
         "record": supervision_record(world[f"plan:{rec.service}:active"].id),
         "reflections": {"reflections": "I wait before prompting now."},
+        "incidents": INCIDENT,
     }[op.sub]
 
 
