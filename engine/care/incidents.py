@@ -233,7 +233,8 @@ class IncidentSnapshot:
             if review.content.get("risks_reviewed")]
         days += [at.date() for at in self._session.scalars(
             select(Restriction.reviewed_at).where(Restriction.plan_id == self.plan_id,
-                                                  Restriction.reviewed_at >= self.occurred_at))]
+                                                  Restriction.reviewed_at >= self.occurred_at))
+                 if at is not None]
         return sorted(days)
 
 

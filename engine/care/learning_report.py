@@ -137,7 +137,7 @@ def restriction_figures(session: Session, service_id: int, today: date) -> dict[
         "count_now": now, "per_month": per_month,
         "overdue_reviews": {"count": len(overdue), "restrictions": [
             {"id": ident, "plan_id": plan_id, "person": person, "description": description,
-             "review_date": review.isoformat()}
+             "review_date": review.isoformat() if review else None}
             for ident, plan_id, person, description, review in overdue]},
         "latest_decisions": {decision: decisions.get(decision, 0)
                              for decision in ("keep", "reduce", "remove")},

@@ -54,7 +54,7 @@ def learning_recorded(ctx: RuleContext) -> list[str]:
     if blank(learning):
         return ["what was learned from the incident is not recorded"]
     if _words(learning) < ctx.params["min_words"]:
-        return [f"\"{learning.strip()}\" is not yet a sentence about what was learned "
+        return [f"\"{str(learning).strip()}\" is not yet a sentence about what was learned "
                 f"(at least {ctx.params['min_words']} words)"]
     return []
 
