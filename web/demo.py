@@ -32,6 +32,7 @@ from engine.core.uow import unit_of_work
 from engine.core.users import ensure_service, new_password
 
 from .api.schemas import PlanContentSchema
+from .demo_learning import daniel_learning, margaret_learning
 
 Echo = Callable[[str], None]
 CREDENTIALS_FILE = "demo-credentials.txt"
@@ -430,6 +431,7 @@ def margaret_steps(demo: _Demo, person: Person, today: date) -> None:
               "Sam has read version 1; the morning team was briefed at handover.")
     for record in margaret_records(today):
         demo.record(plan, "sam", record)
+    margaret_learning(demo, person, plan, today)  # one fall and its learning (SPEC §10.4)
 
 
 def margaret_records(today: date) -> list[dict[str, Any]]:
@@ -596,6 +598,7 @@ def daniel_steps(demo: _Demo, person: Person, today: date) -> None:
     demo.fire(plan, "approve", "omar",
               "Approved (four eyes: Hannah edited this version). The restriction is reviewed "
               "in four weeks.")
+    daniel_learning(demo, person, plan, today)  # distress incidents falling; drawer reduced
 
 
 # Kieran Walsh — operational example 3: mental health recovery through the community garden.

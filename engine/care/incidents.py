@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine.care import CARE_ROLES, coaching, reviews
 from engine.care.language import vocabulary_of
 from engine.care.learning_models import Incident, Restriction
-from engine.care.models import Person, Plan, Review, ReviewCycle
+from engine.care.models import Person, Plan, PlanVersion, Review, ReviewCycle
 from engine.care.plans import PEOPLE, current_version, require
 from engine.core.access import Actor
 from engine.core.errors import Blocked, Denied, Invalid, NotFound
@@ -223,14 +223,18 @@ class IncidentSnapshot:
 
     @cached_property
     def risks_reviewed_since(self) -> list[date]:
-        """The days the plan's risks were marked reviewed (in a review record) or a
-        restriction of the plan was reviewed, since the incident."""
+        """The days the plan's risks were marked reviewed since the incident: in a review
+        record, by approving a version (its risks judged complete), or by reviewing one of
+        its restrictions."""
         if self.plan_id is None:
             return []
         days = [review.updated_at.date() for review in self._session.scalars(
             select(Review).where(Review.plan_id == self.plan_id,
                                  Review.updated_at >= self.occurred_at))
             if review.content.get("risks_reviewed")]
+        days += [at.date() for at in self._session.scalars(
+            select(PlanVersion.approved_at).where(PlanVersion.plan_id == self.plan_id,
+                                                  PlanVersion.approved_at >= self.occurred_at))]
         days += [at.date() for at in self._session.scalars(
             select(Restriction.reviewed_at).where(Restriction.plan_id == self.plan_id,
                                                   Restriction.reviewed_at >= self.occurred_at))
