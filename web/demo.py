@@ -32,7 +32,7 @@ from engine.core.uow import unit_of_work
 from engine.core.users import ensure_service, new_password
 
 from .api.schemas import PlanContentSchema
-from .demo_learning import daniel_learning, margaret_learning
+from .demo_learning import daniel_learning, margaret_fall, margaret_learning
 
 Echo = Callable[[str], None]
 CREDENTIALS_FILE = "demo-credentials.txt"
@@ -423,6 +423,7 @@ def margaret_steps(demo: _Demo, person: Person, today: date) -> None:
               "Returned to Sam: the lunch club planning needs its hours, and the medication "
               "risk must say when to escalate.", expect_blocked=True)
     demo.edit(plan, "sam", margaret_content(today))
+    fall = margaret_fall(demo, person, plan, today)  # reported before the plan is approved
     demo.fire(plan, "approve", "hannah",
               "Approved: clear outcomes built on Margaret's own routine; prompts and safety "
               "checks are recorded every visit.")
@@ -431,7 +432,7 @@ def margaret_steps(demo: _Demo, person: Person, today: date) -> None:
               "Sam has read version 1; the morning team was briefed at handover.")
     for record in margaret_records(today):
         demo.record(plan, "sam", record)
-    margaret_learning(demo, person, plan, today)  # one fall and its learning (SPEC §10.4)
+    margaret_learning(demo, fall)  # the fall reviewed and closed with its learning
 
 
 def margaret_records(today: date) -> list[dict[str, Any]]:

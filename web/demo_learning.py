@@ -70,9 +70,9 @@ def daniel_learning(demo: Any, person: Person, plan: Plan, today: date) -> None:
                        "bus app before leaving.")
 
 
-def margaret_learning(demo: Any, person: Person, plan: Plan, today: date) -> None:
-    """One fall in the kitchen, reviewed and closed with what changed."""
-    fall = _report(
+def margaret_fall(demo: Any, person: Person, plan: Plan, today: date) -> Incident:
+    """One fall in the kitchen, reported while her plan was being agreed."""
+    return _report(
         demo, person, plan, "sam", occurred_at=_moment(today - timedelta(days=9), 8),
         kind="fall", severity="low",
         description="Margaret slipped reaching for the kettle on the top shelf and sat down "
@@ -80,6 +80,10 @@ def margaret_learning(demo: Any, person: Person, plan: Plan, today: date) -> Non
         immediate_action="Checked her for injury, stayed until she had finished breakfast and "
                          "rang Claire.",
         people_informed=["Claire (daughter)"])
+
+
+def margaret_learning(demo: Any, fall: Incident) -> None:
+    """The fall reviewed and closed with what changed (the plan approved since took it in)."""
     _fire(demo, fall, "review_incident", "hannah", notifications={"family_informed": True},
           comment="Low: no injury. Claire knows.")
     _fire(demo, fall, "close_incident", "hannah",

@@ -210,6 +210,7 @@ class IncidentSnapshot:
         self.immediate_action = incident.immediate_action
         self.people_informed = list(incident.people_informed or [])
         self.occurred_at = incident.occurred_at
+        self._reported_at = incident.created_at
 
     @cached_property
     def reviews_opened_since(self) -> list[date]:
@@ -224,8 +225,8 @@ class IncidentSnapshot:
     @cached_property
     def risks_reviewed_since(self) -> list[date]:
         """The days the plan's risks were marked reviewed since the incident: in a review
-        record, by approving a version (its risks judged complete), or by reviewing one of
-        its restrictions."""
+        record, by approving a version once the incident was reported (its risks judged
+        complete with the report to hand), or by reviewing one of its restrictions."""
         if self.plan_id is None:
             return []
         days = [review.updated_at.date() for review in self._session.scalars(
@@ -234,7 +235,7 @@ class IncidentSnapshot:
             if review.content.get("risks_reviewed")]
         days += [at.date() for at in self._session.scalars(
             select(PlanVersion.approved_at).where(PlanVersion.plan_id == self.plan_id,
-                                                  PlanVersion.approved_at >= self.occurred_at))]
+                                                  PlanVersion.approved_at > self._reported_at))]
         days += [at.date() for at in self._session.scalars(
             select(Restriction.reviewed_at).where(Restriction.plan_id == self.plan_id,
                                                   Restriction.reviewed_at >= self.occurred_at))

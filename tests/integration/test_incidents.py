@@ -233,3 +233,15 @@ def test_the_coach_reads_the_description_and_never_blocks(api):
                      description="Margaret refused help and was non-compliant, then fell.")
     assert created.status == 201
     assert created.json["language_flags"]
+
+
+def test_a_version_approved_after_the_report_counts_as_the_plan_considered(api, clock):
+    from datetime import timedelta
+    plan = api.as_("sam").new_plan(**plan_content())
+    created = report(api, plan["person_id"], plan_id=plan["id"]).json
+    assert fire(api, created["id"], "review_incident").status == 200
+    assert "incident.plan-considered" in failing(
+        fire(api, created["id"], "close_incident", learning=LEARNING))
+    clock.set(clock.now() + timedelta(hours=1))
+    assert api.as_("max").fire(plan["id"], "approve").status == 200
+    assert fire(api, created["id"], "close_incident", learning=LEARNING).status == 200
