@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
+from engine.care.feedback_figures import feedback_figures
 from engine.care.language import CATEGORIES, vocabulary_of
 from engine.care.models import (
     Competency,
@@ -138,6 +139,7 @@ def governance_report(session: Session, service_name: str, today: date,
                                                policy.vocabulary),
         "outcome_progress": outcome_progress(session, service.id, policy),
         "staff_practice": staff_practice(session, service, today, policy),
+        "feedback": feedback_figures(session, service.id, today, _year_before(today)),
     }
 
 

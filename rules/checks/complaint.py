@@ -58,7 +58,7 @@ def response_recorded(ctx: RuleContext) -> list[str]:
 
 @check("complaint.change_named", min_words=int)
 def change_named(ctx: RuleContext) -> list[str]:
-    text = ctx.inputs.get("what_changed")
+    text = ctx.inputs.get("what_changed") or ""
     finding = (ctx.subject.response or {}).get("finding")
     if blank(text):
         if finding == "not_upheld":

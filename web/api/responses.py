@@ -283,6 +283,7 @@ class GovernanceSchema(Open):
     recording_quality = fields.Dict(required=True)
     outcome_progress = fields.Dict(required=True)
     staff_practice = fields.Dict(required=True)
+    feedback = fields.Dict(required=True)
 
 
 class FeedbackStepSchema(Open):

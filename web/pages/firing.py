@@ -22,8 +22,9 @@ def fire_from_form(kind: str, ident: int, name: str, *, back: str,
                    not_done: Callable[[str], str] | None = None,
                    stale: str | None = None,
                    blocked_back: str | None = None, comment: str | None = None,
-                   version: int | None = None) -> Response:
-    """Fire `name` on subject `ident` of `kind` with the form's version, comment and reason.
+                   version: int | None = None, fields: tuple[str, ...] = ()) -> Response:
+    """Fire `name` on subject `ident` of `kind` with the form's version, comment and reason
+    (and the further text `fields` the step's rules read, such as a complaint's response).
 
     Out of scope or absent is the not-found page (the engine raises NotFound); a refusal, a
     stale version or a bad form is a message on the page the user came from.
@@ -38,7 +39,8 @@ def fire_from_form(kind: str, ident: int, name: str, *, back: str,
         return {"version": version if version is not None else int(given),
                 "comment": comment if comment is not None else _text("comment"),
                 "reason": _text("reason"),
-                **({"hours_per_week": _hours(hours)} if hours is not None else {})}
+                **({"hours_per_week": _hours(hours)} if hours is not None else {}),
+                **{field: _text(field) for field in fields}}
 
     title = name.replace("_", " ").capitalize()
     refused = not_done or (lambda why: f"{title}: not done — {why}.")

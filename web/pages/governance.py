@@ -23,6 +23,8 @@ from ..charts import PALETTE, bar_chart
 from ..extensions import db
 from ..runtime import engine
 from .audit import plain_cell, plan_url
+from .feedback import governance_charts as feedback_charts
+from .feedback import governance_rows as feedback_rows
 
 governance = Blueprint("governance", __name__)
 
@@ -45,6 +47,7 @@ def index():
         "pages/governance/index.html", services=services, report=report, states=states,
         service_options=[(service.name, service.title) for service in services],
         ratings=RATING_LABELS, task_kind=task_kind_label, charts=_charts(report, states),
+        feedback_charts=feedback_charts(report),
         day=short_date, percent=percent, plan_link=plan_link)
 
 
@@ -171,6 +174,7 @@ def report_rows(report: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
                f"{supervision['from']} to {supervision['to']}")
     for state, count in supervision["by_state"].items():
         yield ("supervisions_by_state", state, count, "")
+    yield from feedback_rows(report)
 
 
 def _blank(value: Any) -> Any:
