@@ -55,8 +55,20 @@ def long_date_filter(value: Any) -> str:
 def recent_feedback(person_id: int, limit: int = 3) -> dict[str, Any]:
     """The person's latest feedback for a page that has shown the person (their plan page)."""
     items = feedback_ops.about_person(db.session, person_id)
-    return {"items": items[:limit], "count": len(items), "more": len(items) > limit,
-            "today": engine().today(), "kinds": KIND_LABELS, "overdue": feedback_ops.overdue,
+    return {"recent": items[:limit], "count": len(items), "more": len(items) > limit,
+            **_list_words()}
+
+
+@feedback.app_template_global()
+def feedback_since(person_id: int, since: Any) -> dict[str, Any]:
+    """The person's feedback received since `since` (the last review), for the review form."""
+    items = feedback_ops.about_person(db.session, person_id, since=since)
+    return {"recent": items, "count": len(items), "more": False, **_list_words()}
+
+
+def _list_words() -> dict[str, Any]:
+    """What the feedback list macro needs to put the items in words."""
+    return {"today": engine().today(), "kinds": KIND_LABELS, "overdue": feedback_ops.overdue,
             "from_words": feedback_ops.source_words}
 
 
