@@ -72,6 +72,14 @@ def _list_words() -> dict[str, Any]:
             "from_words": feedback_ops.source_words}
 
 
+@feedback.app_template_filter("long_moment")
+def long_moment(value: str) -> str:
+    """An audit event's ISO time as "2 December 2026, 09:05" (UTC, as the event has it)."""
+    from datetime import datetime
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return f"{long_date(moment.date())}, {moment:%H:%M}"
+
+
 # --- a person's feedback ------------------------------------------------------------------
 
 @feedback.route("/people/<int:person_id>/feedback", methods=["GET", "POST"])
