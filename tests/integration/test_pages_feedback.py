@@ -120,6 +120,10 @@ def test_an_overdue_complaint_says_so_on_its_page(app, users, plan, clock):
     assert "Acknowledgement overdue:" in page
     assert "should have been acknowledged by 13 November 2026" in page
     assert "Acknowledgement overdue" in Browser(app, "mia").get("/feedback")
+    inbox = Browser(app, "mia").get("/inbox").html
+    row = re.search(r'<a href="/feedback/%d#next-step">([^<]*)</a>\s*(<span[^>]*>[^<]*</span>)?'
+                    % ident, inbox)
+    assert row and "Acknowledge the complaint" in row.group(1) and "Overdue" in row.group(2)
 
 
 def test_feedback_outside_your_service_is_the_not_found_page(app, users, plan):
