@@ -56,6 +56,7 @@ def test_bad_feedback_on_the_page_lists_each_problem_and_records_nothing(app, us
     assert page.status == 422
     assert "There is a problem" in page
     assert 'href="#kind"' in page and 'href="#text"' in page
+    assert "Choose what kind of feedback it is" in page and "Write what they said" in page
     assert "No feedback recorded yet." in page
     page = record(browser, plan["person_id"], received_on="2026-12-25")
     assert page.status == 422

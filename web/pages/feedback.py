@@ -37,6 +37,12 @@ KIND_LABELS = {"compliment": "Compliment", "concern": "Concern", "complaint": "C
                "suggestion": "Suggestion"}
 FINDING_LABELS = {"upheld": "Upheld", "partly_upheld": "Partly upheld",
                   "not_upheld": "Not upheld"}
+# What the form says when a field is missing or wrong (the API gives the schema's words).
+FORM_ERRORS = {"kind": "Choose what kind of feedback it is",
+               "source": "Choose who gave the feedback",
+               "received_on": "Enter the date it was received",
+               "text": "Write what they said",
+               "from_whom": "Their name or relationship must be at most 200 characters"}
 # What each complaint step's form asks for: the inputs its rules read.
 STEP_FIELDS = {"acknowledge": ("acknowledgement",), "respond": ("response", "finding"),
                "close": ("what_changed",)}
@@ -96,7 +102,8 @@ def person(person_id: int):
             content = FeedbackSchema().load({**form, "from_whom": form["from_whom"] or None})
             item = feedback_ops.record(db.session, engine(), actor, person.id, content)
         except ValidationError as error:
-            errors = {key: " ".join(_messages(value)) for key, value in error.messages.items()}
+            errors = {key: FORM_ERRORS.get(key, " ".join(_messages(value)))
+                      for key, value in error.messages.items()}
         except Invalid as error:
             errors = {key: " ".join(value) for key, value in (error.details or {}).items()}
         else:
