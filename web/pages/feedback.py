@@ -40,9 +40,9 @@ FINDING_LABELS = {"upheld": "Upheld", "partly_upheld": "Partly upheld",
 # What the form says when a field is missing or wrong (the API gives the schema's words).
 FORM_ERRORS = {"kind": "Choose what kind of feedback it is",
                "source": "Choose who gave the feedback",
+               "from_whom": "Their name or relationship must be at most 200 characters",
                "received_on": "Enter the date it was received",
-               "text": "Write what they said",
-               "from_whom": "Their name or relationship must be at most 200 characters"}
+               "text": "Write what they said"}
 # What each complaint step's form asks for: the inputs its rules read.
 STEP_FIELDS = {"acknowledge": ("acknowledgement",), "respond": ("response", "finding"),
                "close": ("what_changed",)}
@@ -111,6 +111,9 @@ def person(person_id: int):
             return redirect(url_for("feedback.show", feedback_id=item.id)
                             if item.kind == "complaint"
                             else url_for("feedback.person", person_id=person.id))
+    order = list(FORM_ERRORS)  # the summary lists problems in the order of the form
+    errors = dict(sorted(errors.items(), key=lambda pair: order.index(pair[0])
+                         if pair[0] in order else len(order)))
     items = feedback_ops.visible(db.session, actor, person_id=person.id)
     plan = db.session.scalar(scope_of("plan").query(actor)
                              .where(Plan.person_id == person.id).order_by(Plan.id.desc()))
