@@ -350,6 +350,27 @@ def test_an_unanswered_complaint_is_chased_after_its_response_deadline(app, api,
     assert set(my_tasks(api)) == {"close_complaint"}
 
 
+def test_a_complaint_left_unacknowledged_is_chased_for_its_response_too(app, api, clock,
+                                                                         person):
+    item = complaint(api, person)
+    tick(app, "2026-11-24T00:30")
+    [fired] = tick(app, "2026-12-19T00:30").timers
+    assert (fired.transition, fired.outcome) == ("response_overdue_unacknowledged", "advanced")
+    clock.set(at("2026-12-19T09:00"))
+    assert {"acknowledge_complaint", "chase_acknowledgement", "chase_response"} <= set(
+        my_tasks(api))
+    assert api.as_("mia").get(f"/feedback/{item['id']}").json["overdue"] == [
+        "acknowledgement", "response"]
+    # Acknowledging now leaves the response chase open (once), until the response is given.
+    assert step(api, item, "acknowledge", acknowledgement=ACKNOWLEDGED).status == 200
+    tick(app, "2026-12-19T10:00")
+    chases = [task for task in api.as_("mia").get("/tasks").json["tasks"]
+              if task["kind"] == "chase_response"]
+    assert len(chases) == 1
+    assert step(api, item, "respond", response=RESPONSE, finding="upheld").status == 200
+    assert set(my_tasks(api)) == {"close_complaint"}
+
+
 def test_a_complaint_answered_in_time_is_never_chased(app, api, person):
     item = complaint(api, person)
     step(api, item, "acknowledge", acknowledgement=ACKNOWLEDGED)
