@@ -33,6 +33,7 @@ from engine.core.users import ensure_service, new_password
 
 from .api.schemas import PlanContentSchema
 from .demo_learning import daniel_learning, margaret_fall, margaret_learning
+from .demo_feedback import load_feedback
 
 Echo = Callable[[str], None]
 CREDENTIALS_FILE = "demo-credentials.txt"
@@ -90,6 +91,7 @@ def load_demo(session: Session, engine: Engine, echo: Echo) -> None:
              f"({scenario.service}).")
     echo(f"{'Added' if demo.practice() else 'Already there:'} sam's competency sign-off and "
          "next supervision (riverside).")
+    load_feedback(session, engine, echo)
     echo("")
     for line in _credentials_text(engine, credentials).splitlines():
         echo(line)

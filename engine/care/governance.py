@@ -18,6 +18,7 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from engine.care import learning_report
+from engine.care.feedback_figures import feedback_figures
 from engine.care.language import CATEGORIES, vocabulary_of
 from engine.care.models import (
     Competency,
@@ -140,6 +141,7 @@ def governance_report(session: Session, service_name: str, today: date,
         "outcome_progress": outcome_progress(session, service.id, policy),
         "staff_practice": staff_practice(session, service, today, policy),
         **learning_report.sections(session, service, today),  # incidents, restrictions
+        "feedback": feedback_figures(session, service.id, today, _year_before(today)),
     }
 
 

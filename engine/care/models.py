@@ -254,3 +254,40 @@ class DailyRecord(Base):
 @event.listens_for(PlanVersion, "before_update")
 def _refuse_update(_mapper, _connection, target):
     raise StateAssignmentError(f"{type(target).__name__} rows are immutable")
+
+
+class Feedback(WorkflowSubject, Base):
+    """What a person, their family, an advocate or a professional said about the support: a
+    compliment, concern, complaint or suggestion. Complaints run the `complaint` workflow;
+    the rest are kept on the `feedback` one (recorded, nothing to move)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_service", "service_id", "received_on"),)
+    subject_type = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20))   # person, family, advocate, professional
+    kind: Mapped[str] = mapped_column(String(20))     # compliment, concern, complaint, suggestion
+    # Who said it, in the recorder's words ("Kieran's sister, Aoife"), if they gave a name.
+    from_whom: Mapped[Optional[str]] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # A complaint's deadlines, fixed when it is received (config feedback.*_days).
+    acknowledge_by: Mapped[Optional[date]] = mapped_column(Date)
+    respond_by: Mapped[Optional[date]] = mapped_column(Date)
+    # What each step of a complaint recorded: {text, by, on} (response also `finding`),
+    # and on closing, what changed because of it.
+    acknowledgement: Mapped[Optional[dict[str, Any]]] = mapped_column()
+    response: Mapped[Optional[dict[str, Any]]] = mapped_column()
+    closure: Mapped[Optional[dict[str, Any]]] = mapped_column()
+    # The service's dates each step was taken, for timeliness (the figures read these).
+    acknowledged_on: Mapped[Optional[date]] = mapped_column(Date)
+    responded_on: Mapped[Optional[date]] = mapped_column(Date)
+    closed_on: Mapped[Optional[date]] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship(lazy="joined")
+    recorded_by: Mapped[User] = relationship(lazy="joined")

@@ -36,18 +36,20 @@ MANAGER_OF = {HOME: "max", AWAY: "nina"}     # reads a target's document, builds
 STAFF_OF = {HOME: "sam", AWAY: "oli"}        # drafts a service's plans, is its key worker
 SERVICE_OF = {"sam": HOME, "sue": HOME, "mia": HOME, "max": HOME, "oli": AWAY, "nina": AWAY}
 WORKFLOW_OF = {"plan": "support_plan", "supervision": "supervision", "competency": "competency",
-               "incident": "incident", "restriction": "restriction"}
+               "incident": "incident", "restriction": "restriction", "feedback": "complaint"}
 # The transitions tried on each kind: one staff may fire, one only managers may.
 TRANSITIONS_TRIED = {"plan": ("request_approval", "approve"),
                      "supervision": ("record", "sign_off"),
                      "competency": ("complete_training", "assess"),
                      # Only managers review incidents and open restriction reviews.
                      "incident": ("review_incident",),
-                     "restriction": ("restriction_review_due",)}
+                     "restriction": ("restriction_review_due",),
+                     # a complaint's steps are all the managers': one from each of two states
+                     "feedback": ("acknowledge", "respond")}
 KIND_OF_COLLECTION = {"plans": "plan", "people": "person", "tasks": "task",
                       "supervisions": "supervision", "competencies": "competency",
                       "reports": "report", "me": "me", "incidents": "incident",
-                      "restrictions": "restriction"}
+                      "restrictions": "restriction", "feedback": "feedback"}
 REFUSALS = (403, 404, 409, 422)
 ERROR_CODES = {403: {"forbidden"}, 404: {"not_found"}, 409: {"conflict"},
                422: {"invalid", "blocked"}}
@@ -63,6 +65,12 @@ TRAINING = {"completed_on": "2026-11-18",
             "case_study": "Presented Margaret's breakfast routine at the team case study"}
 ASSESSMENT = {"competency_check": "Passed: records show observed strengths and outcome links",
               "follow_up_supervision_on": "2026-12-15"}
+COMPLAINT = {"received_on": "2026-11-19", "source": "family", "kind": "complaint",
+             "text": "Nobody said the visit was moved."}
+COMPLAINT_STEPS = {"acknowledge": {"acknowledgement": "Phoned the family the same day and "
+                                                      "said we would reply in writing."},
+                   "respond": {"response": "Wrote back: the rota change was not passed on.",
+                               "finding": "upheld"}}
 OBSERVATION = {"observed_on": "2026-11-19", "setting": "Morning visit, Margaret's kitchen",
                "observed": "Waited before prompting; let Margaret lead the routine",
                "how_applied": "Used her preference for routine as the tool, not a barrier"}
@@ -165,7 +173,7 @@ def sees(caller: Caller, record: Rec) -> bool:
         return in_service
     if caller.role == "admin":
         return False                           # an IT role reads no care records (SPEC §1)
-    if record.kind in ("plan", "person", "incident", "restriction"):
+    if record.kind in ("plan", "person", "incident", "restriction", "feedback"):
         return in_service                      # members of the service
     if record.kind in ("supervision", "competency"):
         if caller.role == "staff":
@@ -280,6 +288,9 @@ def targets(op: Operation, caller: Caller) -> list[tuple[str, str | None]]:
         return [(own, f"person:{HOME}"), (other, f"person:{AWAY}")]
     if kind in ("incident", "restriction"):
         return [(own, f"{kind}:{HOME}"), (other, f"{kind}:{AWAY}")]
+    if kind == "feedback":
+        state = "acknowledged" if op.transition == "respond" else "received"
+        return [(own, f"feedback:{HOME}:{state}"), (other, f"feedback:{AWAY}:{state}")]
     if kind == "plan":
         state = plan_state(op)
         return [(own, f"plan:{HOME}:{state}"), (other, f"plan:{AWAY}:{state}")]
@@ -375,6 +386,16 @@ class World:
             f"/restrictions?service={service}"))["restrictions"]
         return Rec(key, "restriction", next(r["id"] for r in rows if r["plan_id"] == plan),
                    service)
+    def _build_feedback(self, key: str, service: str, state: str) -> Rec:
+        """A complaint about a person of the service, acknowledged if asked."""
+        person = self[f"person:{service}"].id
+        complaint = self._ok(self.api.as_(STAFF_OF[service]).post(
+            f"/people/{person}/feedback", COMPLAINT))
+        if state == "acknowledged":
+            self._ok(self.api.as_(MANAGER_OF[service]).post(
+                f"/feedback/{complaint['id']}/transitions/acknowledge",
+                {"version": complaint["version"], **COMPLAINT_STEPS["acknowledge"]}))
+        return Rec(key, "feedback", complaint["id"], service)
 
     def _scheduler(self, worker: str) -> Api:
         return self.api.as_(MANAGER_OF[SERVICE_OF[worker]])
@@ -446,6 +467,8 @@ class World:
             value = reader.get(f"/competencies/{rec.id}").json
         elif rec.kind in ("incident", "restriction"):
             value = reader.get(f"/{rec.kind}s/{rec.id}").json
+        elif rec.kind == "feedback":
+            value = reader.get(f"/feedback/{rec.id}").json
         elif rec.kind == "task":   # no GET /tasks/{id}: the row itself
             value = self.rows("SELECT status, assignee_id, role, closed_at FROM tasks "
                               "WHERE id = :id", id=rec.id)
@@ -455,6 +478,7 @@ class World:
                               "FROM competencies), (SELECT count(*) FROM tasks)")
         if rec.kind in ("plan", "person", "supervision", "competency", "incident",
                         "restriction"):
+        if rec.kind in ("plan", "person", "supervision", "competency", "feedback"):
             self.snapshots[rec.key] = value   # API reads are cached; SQL ones are cheap
         return value
 
@@ -504,7 +528,8 @@ def request_for(op: Operation, caller: Caller, rec: Rec | None,
         }[op.kind]()
     if op.transition:
         return path, {"version": world.version(rec), "comment": "Checked with the team",
-                      "reason": "Asked for in the matrix"}
+                      "reason": "Asked for in the matrix",
+                      **(COMPLAINT_STEPS[op.transition] if op.kind == "feedback" else {})}
     if op.kind == "plan" and op.method == "PUT":
         return path, {**plan_content(key_worker=STAFF_OF[rec.service]),
                       "version": world.version(rec)}
@@ -515,6 +540,7 @@ def request_for(op: Operation, caller: Caller, rec: Rec | None,
         "record": supervision_record(world[f"plan:{rec.service}:active"].id),
         "reflections": {"reflections": "I wait before prompting now."},
         "incidents": INCIDENT,
+        "feedback": COMPLAINT,
     }[op.sub]
 
 

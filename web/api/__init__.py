@@ -64,3 +64,4 @@ def unexpected(exc: Exception):
 
 from . import evidence, me, openapi, people, plans, reports, staff_practice, tasks  # noqa: E402,F401 (routes)
 from . import incidents  # noqa: E402,F401 (routes: incidents and the restriction register)
+from . import feedback  # noqa: E402,F401 (routes)

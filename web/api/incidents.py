@@ -107,6 +107,6 @@ def get_restriction(restriction_id: int):
 
 
 add_workflow_routes(api, "incidents", "incident", "incident_id", document=incident_document,
-                    schema=IncidentTransitionSchema)
+                    request_schema=IncidentTransitionSchema)
 add_workflow_routes(api, "restrictions", "restriction", "restriction_id",
-                    document=restriction_document, schema=RestrictionTransitionSchema)
+                    document=restriction_document, request_schema=RestrictionTransitionSchema)

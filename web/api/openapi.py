@@ -17,7 +17,9 @@ from .learning_schemas import (
 from .schemas import (
     AssessmentSchema,
     CompetencyCreateSchema,
+    ComplaintTransitionSchema,
     DailyRecordSchema,
+    FeedbackSchema,
     ObservationSchema,
     PersonSchema,
     PlanContentSchema,
@@ -87,6 +89,13 @@ ANSWERS: dict[tuple[str, str], type[Schema]] = {
     ("/restrictions/{id}/transitions", "get"): responses.TransitionsSchema,
     ("/restrictions/{id}/transitions/{name}", "post"): learning_responses.RestrictionFired,
     ("/restrictions/{id}/audit", "get"): responses.EventsSchema,
+    ("/people/{id}/feedback", "get"): responses.FeedbackListSchema,
+    ("/people/{id}/feedback", "post"): responses.FeedbackDocumentSchema,
+    ("/feedback", "get"): responses.FeedbackListSchema,
+    ("/feedback/{id}", "get"): responses.FeedbackDocumentSchema,
+    ("/feedback/{id}/transitions", "get"): responses.TransitionsSchema,
+    ("/feedback/{id}/transitions/{name}", "post"): responses.fired("feedback"),
+    ("/feedback/{id}/audit", "get"): responses.EventsSchema,
 }
 
 
@@ -116,8 +125,15 @@ QUERIES: dict[tuple[str, str], list[dict[str, Any]]] = {
         _query("limit", "at most this many tasks", "integer", minimum=1, maximum=1000)],
     ("/reports/governance", "get"): [_query("service", "the service's name", required=True,
                                              minLength=1)],
+    ("/feedback", "get"): [
+        _query("service", "only this service's feedback", maxLength=80),
+        _query("kind", "only this kind",
+               enum=["compliment", "concern", "complaint", "suggestion"]),
+        _query("state", "only complaints in this state",
+               enum=["received", "acknowledged", "responded", "closed"])],
     **{(f"/{kind}/{{id}}/audit", "get"): AUDIT_FILTERS
-       for kind in ("plans", "supervisions", "competencies", "incidents", "restrictions")},
+       for kind in ("plans", "supervisions", "competencies", "incidents", "restrictions",
+                    "feedback")},
     ("/incidents", "get"): [_query("service", "only this service's incidents", minLength=1,
                                    maxLength=80),
                             _query("state", "only incidents in this state",
@@ -252,6 +268,24 @@ ENDPOINTS = {
         {200: "{restriction, event}", 403: "role", 409: "stale", 422: "blocked"})},
     "/restrictions/{id}/audit": {"get": ("The restriction's audit trail", None,
                                          {200: "{events: [...]}"})},
+    "/people/{id}/feedback": {
+        "get": ("Feedback about this person, newest first", None, {200: "{feedback: [...]}"}),
+        "post": ("Record feedback from the person, family, an advocate or a professional "
+                 "(a complaint starts the complaint workflow)", "Feedback",
+                 {201: "the feedback", 404: "no such person", 422: "invalid"}),
+    },
+    "/feedback": {"get": ("Feedback in your services, newest first (?service=, ?kind=, "
+                          "?state=)", None, {200: "{feedback: [...]}"})},
+    "/feedback/{id}": {"get": ("One piece of feedback", None,
+                               {200: "feedback", 404: "not found"})},
+    "/feedback/{id}/transitions": {"get": ("A complaint's next steps you may take, with "
+                                           "checklists", None, {200: "{transitions: [...]}"})},
+    "/feedback/{id}/transitions/{name}": {"post": (
+        "Take a complaint's step: acknowledge {acknowledgement}, respond {response, finding}, "
+        "close {what_changed}", "ComplaintTransitionRequest",
+        {200: "{feedback, event}", 403: "role", 409: "stale", 422: "blocked or invalid"})},
+    "/feedback/{id}/audit": {"get": ("The feedback's audit trail", None,
+                                     {200: "{events: [...]}"})},
     "/plans/{id}/acknowledgements": {
         "get": ("Who acknowledged which version", None, {200: "{acknowledgements: [...]}"}),
         "post": ("Acknowledge the version in force", None, {201: "acknowledgement",
@@ -278,7 +312,9 @@ def build_spec() -> dict:
                          ("Observation", ObservationSchema),
                          ("IncidentCreate", IncidentCreateSchema),
                          ("IncidentTransition", IncidentTransitionSchema),
-                         ("RestrictionTransition", RestrictionTransitionSchema)):
+                         ("RestrictionTransition", RestrictionTransitionSchema),
+                         ("Feedback", FeedbackSchema),
+                         ("ComplaintTransitionRequest", ComplaintTransitionSchema)):
         spec.components.schema(name, schema=schema)
     spec.components.schema("Error", schema=responses.ErrorSchema)
     answers = {}

@@ -160,7 +160,8 @@ FIRED_DOCUMENTS: dict[str, type[Schema]] = {}
 def fired(kind: str) -> type[Schema]:
     """`{<kind>: document, event}`: what firing a transition answers."""
     document = {"plan": PlanDocumentSchema, "supervision": SupervisionSchema,
-                "competency": CompetencySchema, **FIRED_DOCUMENTS}[kind]
+                "competency": CompetencySchema, "feedback": FeedbackDocumentSchema,
+                **FIRED_DOCUMENTS}[kind]
     return Schema.from_dict({kind: fields.Nested(document, required=True),
                              "event": fields.Nested(EventSchema, required=True)},
                             name=f"{kind.capitalize()}Fired")
@@ -290,3 +291,46 @@ class GovernanceSchema(Open):
     staff_practice = fields.Dict(required=True)
     incidents = fields.Dict(required=True)      # SPEC §10.4
     restrictions = fields.Dict(required=True)
+    feedback = fields.Dict(required=True)
+
+
+class FeedbackStepSchema(Open):
+    text = fields.Str(required=True)
+    by = fields.Str(required=True)
+    on = day(required=True)
+    finding = fields.Str(allow_none=True)
+
+
+class FeedbackDocumentSchema(Open):
+    """Feedback as recorded; a complaint also carries its workflow state and version."""
+
+    id = fields.Int(required=True)
+    person_id = fields.Int(required=True)
+    person = fields.Str()
+    service = fields.Str(required=True)
+    received_on = day(required=True)
+    source = fields.Str(required=True, metadata={
+        "enum": ["person", "family", "advocate", "professional"]})
+    kind = fields.Str(required=True, metadata={
+        "enum": ["compliment", "concern", "complaint", "suggestion"]})
+    text = fields.Str(required=True)
+    from_whom = fields.Str(allow_none=True)
+    workflow = fields.Str()
+    recorded_by = fields.Str()
+    created_at = when()
+    updated_at = when()
+    state = fields.Str()
+    version = fields.Int()
+    acknowledge_by = day()
+    respond_by = day()
+    acknowledgement = fields.Nested(FeedbackStepSchema, allow_none=True)
+    response = fields.Nested(FeedbackStepSchema, allow_none=True)
+    closure = fields.Nested(FeedbackStepSchema, allow_none=True)
+    acknowledged_on = day()
+    responded_on = day()
+    closed_on = day()
+    overdue = fields.List(fields.Str(metadata={"enum": ["acknowledgement", "response"]}))
+
+
+class FeedbackListSchema(Schema):
+    feedback = fields.List(fields.Nested(FeedbackDocumentSchema), required=True)

@@ -334,3 +334,30 @@ class ObservationSchema(Schema):
     setting = required_text(500)
     observed = required_text()
     how_applied = required_text()
+
+
+# --- feedback and complaints (SPEC §10.4) ----------------------------------------------------
+
+FEEDBACK_SOURCES = ("person", "family", "advocate", "professional")
+FEEDBACK_KINDS = ("compliment", "concern", "complaint", "suggestion")
+COMPLAINT_FINDINGS = ("upheld", "partly_upheld", "not_upheld")
+
+
+class FeedbackSchema(Schema):
+    received_on = fields.Date(required=True)
+    source = fields.Str(required=True, validate=validate.OneOf(FEEDBACK_SOURCES))
+    kind = fields.Str(required=True, validate=validate.OneOf(FEEDBACK_KINDS))
+    text = required_text()
+    from_whom = fields.Str(allow_none=True, load_default=None,
+                           validate=validate.Length(max=200))
+
+
+class ComplaintTransitionSchema(TransitionRequestSchema):
+    """A complaint's step: acknowledge {acknowledgement}, respond {response, finding}, close
+    {what_changed}. The rules judge whether each says enough; the schema only its shape."""
+
+    acknowledgement = text(4000)
+    response = text(4000)
+    finding = fields.Str(allow_none=True, load_default=None,
+                         validate=validate.OneOf(COMPLAINT_FINDINGS))
+    what_changed = text(4000)

@@ -33,9 +33,9 @@ def transitions_document(subject: WorkflowSubject, actor: Actor) -> dict[str, An
         for option in options]}
 
 
-def fire_from_request(kind: str, ident: int, name: str,
-                      document: Callable[[Any], dict],
-                      schema: Callable[[], Any] = TransitionRequestSchema) -> dict[str, Any]:
+def fire_from_request(kind: str, ident: int, name: str, document: Callable[[Any], dict],
+                      request_schema: Callable[[], Any] = TransitionRequestSchema
+                      ) -> dict[str, Any]:
     """Fire `name` with the request's {version, comment, reason}: `{<kind>: …, event: …,
     warnings: […]}`, the warnings being the rules of severity warning that did not pass.
 
@@ -43,7 +43,7 @@ def fire_from_request(kind: str, ident: int, name: str,
     transition, so a bad body on someone else's record still answers "not found".
     """
     fired = engine().fire(db.session, kind, ident, name, current_actor(),
-                          read_inputs=lambda: load_body(schema()))
+                          read_inputs=lambda: load_body(request_schema()))
     return {kind: document(fired.subject), "event": event_document(fired.event),
             "warnings": [{"rule": verdict.rule, "text": verdict.text, "detail": verdict.detail}
                          for verdict in fired.warnings]}
@@ -65,16 +65,17 @@ def audit_response(subject_type: str, subject_id: int) -> Response:
 
 def add_workflow_routes(blueprint, collection: str, kind: str, id_name: str,
                         document: Callable[[Any], dict],
-                        schema: Callable[[], Any] = TransitionRequestSchema) -> None:
+                        request_schema: Callable[[], Any] = TransitionRequestSchema) -> None:
     """GET …/{id}/transitions, POST …/{id}/transitions/{name} and GET …/{id}/audit for one
-    kind of subject (`schema` reads a transition's body: its inputs)."""
+    kind of subject (`request_schema`: what its steps take, if more than {version, comment,
+    reason})."""
 
     def transitions(**args):
         actor = current_actor()
         return transitions_document(engine().get(db.session, kind, args[id_name], actor), actor)
 
     def fire(name, **args):
-        return fire_from_request(kind, args[id_name], name, document, schema)
+        return fire_from_request(kind, args[id_name], name, document, request_schema)
 
     def audit(**args):
         subject = engine().get(db.session, kind, args[id_name], current_actor())

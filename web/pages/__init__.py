@@ -14,12 +14,14 @@ NAV = {
               ("incidents.index", "Incidents"), ("practice.index", "My practice")],
     "manager": [("inbox.index", "Inbox"), ("approvals.index", "Approvals"),
                 ("plans.index", "Plans"), ("incidents.index", "Incidents"),
-                ("incidents.register", "Restrictions"), ("practice.index", "Supervision"),
-                ("governance.index", "Governance"), ("quality.index", "Quality audit")],
+                ("incidents.register", "Restrictions"), ("feedback.index", "Feedback"),
+                ("practice.index", "Supervision"), ("governance.index", "Governance"),
+                ("quality.index", "Quality audit")],
     "auditor": [("inbox.index", "Inbox"), ("plans.index", "Plans"),
                 ("incidents.index", "Incidents"), ("incidents.register", "Restrictions"),
-                ("practice.index", "Supervision"), ("governance.index", "Governance"),
-                ("quality.index", "Quality audit"), ("chain.index", "Audit chain")],
+                ("feedback.index", "Feedback"), ("practice.index", "Supervision"),
+                ("governance.index", "Governance"), ("quality.index", "Quality audit"),
+                ("chain.index", "Audit chain")],
     # No care records for admins (SPEC §1): accounts, the chain and aggregate reports.
     "admin": [("governance.index", "Governance"), ("quality.index", "Quality audit"),
               ("accounts.users", "Users"), ("chain.index", "Audit chain")],
@@ -32,6 +34,7 @@ def register_pages(app: Flask) -> None:
     from .audit import audit
     from .chain import chain
     from .evidence import evidence
+    from .feedback import feedback
     from .governance import governance
     from .inbox import inbox
     from .incidents import learning
@@ -41,7 +44,7 @@ def register_pages(app: Flask) -> None:
     from .review_records import review_records
 
     for blueprint in (inbox, plans, evidence, approvals, audit, governance, practice, quality,
-                      account_pages, chain, review_records, learning):
+                      account_pages, chain, review_records, learning, feedback):
         app.register_blueprint(blueprint)
 
     # Macros imported without context (the checklists) ask who is reading, too.

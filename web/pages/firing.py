@@ -22,9 +22,10 @@ def fire_from_form(kind: str, ident: int, name: str, *, back: str,
                    not_done: Callable[[str], str] | None = None,
                    stale: str | None = None,
                    blocked_back: str | None = None, comment: str | None = None,
-                   version: int | None = None,
+                   version: int | None = None, fields: tuple[str, ...] = (),
                    extra: Callable[[], dict[str, Any]] | None = None) -> Response:
-    """Fire `name` on subject `ident` of `kind` with the form's version, comment and reason.
+    """Fire `name` on subject `ident` of `kind` with the form's version, comment and reason
+    (and the further text `fields` the step's rules read, such as a complaint's response).
 
     Out of scope or absent is the not-found page (the engine raises NotFound); a refusal, a
     stale version or a bad form is a message on the page the user came from. `extra` reads
@@ -41,6 +42,7 @@ def fire_from_form(kind: str, ident: int, name: str, *, back: str,
                 "comment": comment if comment is not None else _text("comment"),
                 "reason": _text("reason"),
                 **({"hours_per_week": _hours(hours)} if hours is not None else {}),
+                **{field: _text(field) for field in fields},
                 **(extra() if extra is not None else {})}
 
     title = name.replace("_", " ").capitalize()

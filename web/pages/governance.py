@@ -24,6 +24,8 @@ from ..extensions import db
 from ..runtime import engine
 from .audit import plain_cell, plan_url
 from .incidents import learning_rows
+from .feedback import governance_charts as feedback_charts
+from .feedback import governance_rows as feedback_rows
 
 governance = Blueprint("governance", __name__)
 
@@ -46,6 +48,7 @@ def index():
         "pages/governance/index.html", services=services, report=report, states=states,
         service_options=[(service.name, service.title) for service in services],
         ratings=RATING_LABELS, task_kind=task_kind_label, charts=_charts(report, states),
+        feedback_charts=feedback_charts(report),
         day=short_date, percent=percent, plan_link=plan_link)
 
 
@@ -173,6 +176,7 @@ def report_rows(report: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
     for state, count in supervision["by_state"].items():
         yield ("supervisions_by_state", state, count, "")
     yield from learning_rows(report)  # incidents and restrictions (SPEC §10.4)
+    yield from feedback_rows(report)
 
 
 def _blank(value: Any) -> Any:

@@ -82,6 +82,8 @@ def subject_url(task) -> str:
         return url_for("practice.supervision", supervision_id=task.subject_id)
     if task.subject_type == "competency":
         return url_for("practice.competency", competency_id=task.subject_id)
+    if task.subject_type == "feedback":
+        return url_for("feedback.show", feedback_id=task.subject_id, _anchor="next-step")
     return url_for("inbox.index")
 
 
