@@ -477,8 +477,7 @@ class World:
                               "plans), (SELECT count(*) FROM supervisions), (SELECT count(*) "
                               "FROM competencies), (SELECT count(*) FROM tasks)")
         if rec.kind in ("plan", "person", "supervision", "competency", "incident",
-                        "restriction"):
-        if rec.kind in ("plan", "person", "supervision", "competency", "feedback"):
+                        "restriction", "feedback"):
             self.snapshots[rec.key] = value   # API reads are cached; SQL ones are cheap
         return value
 
