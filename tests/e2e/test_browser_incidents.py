@@ -27,6 +27,13 @@ def active_plan_in(url: str) -> int:
     content = copy.deepcopy(plan_content(
         start_date=today.isoformat(), next_review_date=(today + timedelta(days=30)).isoformat()))
     content["involvement"]["involved_on"] = today.isoformat()
+    content["risks"].append({
+        "id": "r2", "description": "The front door is alarmed at night",
+        "why_proportionate": "The least restrictive way to know she has gone out in the dark",
+        "monitoring": "Each time the alarm sounds and how Margaret feels about it",
+        "escalation": "Two night-time exits in a week: review with her daughter",
+        "restrictive": True, "justification": "Best-interests decision with Claire and the GP",
+        "review_date": (today + timedelta(days=14)).isoformat()})
     app = create_app({"database_url": url})
     with app.app_context():
         engine = app.extensions["strengthwise"]
@@ -144,7 +151,23 @@ def test_an_incident_offered_by_a_daily_record_is_reported_reviewed_and_closed(w
     assert "Incidents since the last review (1)" in mia.inner_text("main")
     both_widths(mia, "incident-07-review-form")
     mia.get_by_role("link", name="Restrictions", exact=True).click()
-    assert "Restrictive practice register" in mia.inner_text("main")
+    assert "The front door is alarmed at night" in mia.inner_text("main")
+    mia.get_by_role("button", name="Review it now").click()
+    mia.locator("select[id^='decision-']").select_option("reduce")
+    mia.locator("textarea[id^='reason-']").fill("No night-time exits for a month; Margaret "
+                                                "asked for the alarm to be switched off.")
+    mia.locator("textarea[id^='reduced-']").fill("The alarm sounds only between midnight "
+                                                 "and 6am.")
+    mia.get_by_role("button", name="Record the review").click()
+    assert "Restriction reviewed: Reduce recorded." in mia.inner_text("main")
+    assert "The alarm sounds only between midnight and 6am." in mia.inner_text("main")
+    both_widths(mia, "incident-09-register")
+    mia.goto("/incidents?service=riverside")
+    both_widths(mia, "incident-10-list")
+    sam.goto(incident_path)
+    sam.locator(".crumbs a").click()  # the person's page, with their incidents
+    assert "The hall rug has gone" in sam.inner_text("main")
+    both_widths(sam, "incident-11-person")
     mia.goto("/governance?service=riverside")
     assert "Incidents per month" in mia.inner_text("main") or \
         mia.locator("#chart-incidents-month-title").count() == 1

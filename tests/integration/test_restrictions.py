@@ -4,7 +4,7 @@ and the review's decision (keep, reduce, remove) on the record."""
 import pytest
 
 from engine.care.quality import run_quality_audit
-from tests.helpers import active_plan, plan_content, run_cli
+from tests.helpers import active_plan, plan_content, review_record, run_cli
 from web.extensions import db
 
 KNIFE = {"id": "r2", "description": "Kitchen knives kept in a locked drawer",
@@ -170,3 +170,44 @@ def test_closing_the_plan_takes_its_restrictions_off_the_register(api):
     assert api.as_("max").fire(plan["id"], "close", reason="Moved to another provider").status \
         == 200
     assert register(api) == []
+
+
+def test_a_revision_that_drops_a_restriction_takes_it_off_the_register(api, app):
+    plan = restricted_plan(api)
+    ident = register(api)[0]["id"]
+    assert api.as_("max").fire(plan["id"], "start_review", reason="The family asked").status \
+        == 200
+    review = api.as_("sam").post(f"/plans/{plan['id']}/reviews", {
+        **review_record(decision="revise"), "risks_reviewed": ["r1", "r2"]})
+    assert review.status == 201, review
+    assert api.as_("sam").fire(plan["id"], "revise").status == 200
+    content = plan_content()  # the same plan without the knife drawer
+    assert api.as_("sam").put(f"/plans/{plan['id']}", {
+        **content, "version": api.as_("sam").get(f"/plans/{plan['id']}").json["version"]}
+    ).status == 200
+    approved = api.as_("max").fire(plan["id"], "approve")
+    assert approved.status == 200, approved
+    assert register(api) == []
+    events = api.as_("ada").get(f"/restrictions/{ident}/audit").json["events"]
+    assert events[-1]["action"] == "restriction_ended"
+    assert events[-1]["changes"] == ["left the register: version 2 of the plan no longer has it"]
+
+
+def test_a_revision_that_moves_the_review_date_moves_the_timer(api, app, database_url):
+    plan = restricted_plan(api)
+    assert api.as_("max").fire(plan["id"], "start_review", reason="The family asked").status \
+        == 200
+    assert api.as_("sam").post(f"/plans/{plan['id']}/reviews", {
+        **review_record(decision="revise"), "risks_reviewed": ["r1", "r2"]}).status == 201
+    assert api.as_("sam").fire(plan["id"], "revise").status == 200
+    content = plan_content(risks=plan_content()["risks"] + [{**KNIFE,
+                                                             "review_date": "2027-01-05"}])
+    assert api.as_("sam").put(f"/plans/{plan['id']}", {
+        **content, "version": api.as_("sam").get(f"/plans/{plan['id']}").json["version"]}
+    ).status == 200
+    assert api.as_("max").fire(plan["id"], "approve").status == 200
+    assert register(api)[0]["review_date"] == "2027-01-05"
+    run_cli("tick", "--now", "2026-12-20T00:30:00+00:00", database_url=database_url)
+    assert review_tasks(api) == []   # the old date's timer was cancelled
+    run_cli("tick", "--now", "2027-01-05T00:30:00+00:00", database_url=database_url)
+    assert len(review_tasks(api)) == 1
