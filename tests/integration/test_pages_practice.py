@@ -38,7 +38,7 @@ def test_a_manager_schedules_records_and_signs_off_a_supervision_by_clicking(app
     assert signed.status == 302
     final = mia.get(page_path)
     assert "signed off" in final and "Next supervision due" in final
-    assert "sign_off: recorded → signed_off" in final
+    assert "Sign off: Recorded → Signed off" in final
 
 
 def test_staff_see_their_own_practice_but_cannot_schedule(app, api):
@@ -69,7 +69,10 @@ def test_the_quality_audit_page_lists_findings_for_managers_and_auditors(app, ap
     for who in ("mia", "ada"):
         page = Browser(app, who).get("/quality?service=riverside")
         assert page.status == 200
-        assert "quality.evidence-current" in page and "key worker sam has no current" in page
+        assert "key worker sam has no current" in page
+        # The rule's id is the auditor's detail; the manager reads what it asks for.
+        assert ("<code>quality.evidence-current</code>" in page) == (who == "ada")
+        assert "every outcome of a plan in force has daily records" in page
     assert Browser(app, "sam").get("/quality").status == 403
     assert Browser(app, "mia").get("/quality?service=northgate").status == 404
 

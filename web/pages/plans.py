@@ -189,6 +189,9 @@ class MyStep:
     label: str
     url: str
     post: bool = False  # a button that fires the step here, rather than a link to its page
+    # The step's name when its button would also be further down this page (a transition card,
+    # the acknowledgement): it is shown once, at the top.
+    step: str | None = None
 
 
 def my_next_step(note: dict[str, Any] | None, plan: Plan, actor: Actor,
@@ -206,7 +209,8 @@ def my_next_step(note: dict[str, Any] | None, plan: Plan, actor: Actor,
                           "Edit the draft", url_for("plans.edit", plan_id=plan.id))
         return MyStep("When the draft is ready, ask a manager to approve it.",
                       "Request approval", url_for("plans.fire", plan_id=plan.id,
-                                                  name="request_approval"), post=True)
+                                                  name="request_approval"), post=True,
+                      step="request_approval")
     if kind == "awaiting_approval" and actor.username in note.get("approvers", []):
         return MyStep(f"{person}'s plan is waiting for your approval.", "Approve or return it",
                       url_for("approvals.index", _anchor=f"approval-{plan.id}"))
@@ -214,11 +218,13 @@ def my_next_step(note: dict[str, Any] | None, plan: Plan, actor: Actor,
             and actor.may("acknowledge"):
         return MyStep(f"Read version {note['version']}, then confirm you have.",
                       f"I have read version {note['version']}",
-                      url_for("plans.acknowledge", plan_id=plan.id), post=True)
+                      url_for("plans.acknowledge", plan_id=plan.id), post=True,
+                      step="acknowledge")
     if kind == "awaiting_activation" and "activate" in ready:
         return MyStep(f"{note['acknowledged_by']} has read version {note['version']}: "
                       "activate the plan so staff follow it.", "Activate",
-                      url_for("plans.fire", plan_id=plan.id, name="activate"), post=True)
+                      url_for("plans.fire", plan_id=plan.id, name="activate"), post=True,
+                      step="activate")
     if kind == "awaiting_review" and actor.may("write_review"):
         return MyStep(f"The review of {person}'s plan is due: write it.", "Write the review",
                       url_for("evidence.review", plan_id=plan.id))
@@ -407,9 +413,9 @@ def _editor(plan: Plan, form: dict[str, Any], version: Any,
                                            for key, message in field_errors.items()],
         balance=hours_balance(form), labels=LABELS, theirs=theirs,
         first_review_days=engine().settings["review.first_review_days"],
-        outcome_options=[(row["id"], f"{row['id']} — "
+        outcome_options=[(row["id"], f"Outcome {number} — "
                           + shorten(row["statement"] or "no statement yet", 70, placeholder="…"))
-                         for row in form["outcomes"]],
+                         for number, row in enumerate(form["outcomes"], start=1)],
         approaches=[(value, value.replace("_", " ").capitalize()) for value in APPROACHES])
 
 
