@@ -388,10 +388,14 @@ def edit(plan_id: int):
         plan = plan_ops.get_plan(db.session, actor, plan_id)
         if plan.draft is None:
             return _not_draft(plan)
-        flash("Someone else saved this draft while you were editing it. Your text is kept in "
-              "the form; the draft as they saved it is shown above it. Merge the two, then "
-              "save again.", "error")
-        return _editor(plan, form, plan.lock_version, theirs=plan.draft), 409
+        from .draft_merge import add_their_rows, saved_meanwhile
+        theirs = form_from_content(plan.draft)
+        added = add_their_rows(form, theirs, request.form.get("base_ids", ""))
+        flash("Not saved yet: someone else saved this draft first. Nothing you typed is lost; "
+              "merge below, then save again.", "error")
+        return _editor(plan, form, plan.lock_version, theirs=plan.draft,
+                       saved=saved_meanwhile(form, theirs), added=added,
+                       base=theirs), 409
     except Invalid:
         return _not_draft(plan)
     flash("Draft saved.", "success")
@@ -399,7 +403,12 @@ def edit(plan_id: int):
 
 
 def _editor(plan: Plan, form: dict[str, Any], version: Any,
-            messages: dict | None = None, theirs: dict[str, Any] | None = None) -> str:
+            messages: dict | None = None, theirs: dict[str, Any] | None = None,
+            saved: dict[str, Any] | None = None, added: list[str] | None = None,
+            base: dict[str, Any] | None = None) -> str:
+    """The editor on `form`; after a conflict, `saved` holds the other person's text of each
+    field that differs and `added` the rows they added (see draft_merge.py)."""
+    from .draft_merge import row_ids
     field_errors = error_fields(messages or {}, form)
     workers = [(user.username, f"{user.username} ({user.role})") for user in db.session.scalars(
         select(User).where(User.services.any(Service.id == plan.service_id),
@@ -411,7 +420,11 @@ def _editor(plan: Plan, form: dict[str, Any], version: Any,
         "pages/plans/edit.html", plan=plan, form=form, version=version, workers=workers,
         field_errors=field_errors, errors=[(key, _where(key) + message)
                                            for key, message in field_errors.items()],
-        balance=hours_balance(form), labels=LABELS, theirs=theirs,
+        balance=hours_balance(form), labels=LABELS, theirs=theirs, merge_saved=saved or {},
+        merge_added=added or [], unsaved=request.method == "POST",
+        where=lambda key: _where(key).rstrip(": "),
+        base_ids=request.form.get("base_ids", "") if base is None and request.method == "POST"
+        else row_ids(base or form),
         first_review_days=engine().settings["review.first_review_days"],
         outcome_options=[(row["id"], f"Outcome {number} — "
                           + shorten(row["statement"] or "no statement yet", 70, placeholder="…"))
