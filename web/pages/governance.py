@@ -73,9 +73,9 @@ def _report(actor, name: str) -> dict[str, Any]:
 
 
 def short_date(iso: str) -> str:
-    """2027-01-12 → 12 Jan 2027."""
+    """2027-01-12 → 12 January 2027."""
     value = date.fromisoformat(iso)
-    return f"{value.day} {value:%b %Y}"
+    return f"{value.day} {value:%B %Y}"
 
 
 def percent(share: float | None) -> str:
