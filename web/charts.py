@@ -129,7 +129,9 @@ def stacked_bar_chart(groups: Sequence[tuple[str, dict[str, float]]],
         parts.append(_line(left, y(tick), width - right, y(tick), GRID))
         parts.append(_text(left - 8, y(tick) + 4, _number(tick), anchor="end", fill=MUTED,
                            size=FONT - 2))
-    label_every = max(1, math.ceil(len(groups) / 10))
+    # Label as many columns as fit side by side ("Week of 30 November" is wide).
+    widest = max((_text_width(label, FONT - 2) for label, _ in groups), default=0) + 12
+    label_every = max(1, math.ceil(len(groups) / 10), math.ceil(widest / max(slot, 1)))
     for index, (label, values) in enumerate(groups):
         x0 = left + slot * index + (slot - bar) / 2
         base = 0.0

@@ -232,7 +232,8 @@ def my_next_step(note: dict[str, Any] | None, plan: Plan, actor: Actor,
             and note["written_by"] != actor.username:
         return MyStep(f"{note['written_by']} has written the review: read it and decide.",
                       "Complete the review", url_for("evidence.review", plan_id=plan.id,
-                                                     _anchor="next-steps"))
+                                                     _anchor="next-steps"),
+                      step="complete_review")
     return None
 
 
