@@ -147,7 +147,8 @@ def others_steps(workflow: WorkflowDef, plan: Plan, actor: Actor, own: list[Step
                     for role in transition.roles} - {actor.role, "system"})
     steps = []
     for role in roles:
-        colleague = Actor(None, f"a {role}", role, frozenset({plan.service.name}))
+        colleague = Actor(None, f"{'an' if role[:1] in 'aeiou' else 'a'} {role}", role,
+                          frozenset({plan.service.name}))
         for step in next_steps(workflow, plan, colleague):
             if step.transition.name not in seen and any(waits is None for _, waits in step.checks):
                 seen.add(step.transition.name)
