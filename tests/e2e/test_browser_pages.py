@@ -144,7 +144,7 @@ def internal_ids(text: str) -> list[str]:
                    for match in pattern.finditer(text)})
 
 
-@pytest.mark.parametrize("username", ["sam", "hannah", "ruth", "admin"])
+@pytest.mark.parametrize("username", ["sam", "hannah", "omar", "ruth", "admin"])
 def test_every_page_is_accessible_and_staff_pages_show_words_not_ids(
         demo, playwright_browser, axe_path, username):
     base, passwords = demo
