@@ -20,9 +20,13 @@ def test_a_manager_schedules_records_and_signs_off_a_supervision_by_clicking(app
     assert empty.status == 200 and "There is a problem" in empty
     assert 'href="#observed_strength"' in empty and 'href="#prompts-risk_balance"' in empty
 
+    # The outcome discussed is chosen by its words, never typed as an id.
+    assert 'href="#outcome"' in empty
+    assert (f'<option value="{plan["id"]}:o1">Margaret Ellis — Prepares her own breakfast'
+            in empty)
     form = {"observed_strength": "Margaret planned meals", "support_provided": "Coaching",
             "independence_opportunity": "Hob check alone", "next_step": "Fewer prompts",
-            "plan_id": str(plan["id"]), "outcome_id": "o1",
+            "outcome": f"{plan['id']}:o1",
             **{f"prompts-{key}": value for key, value in PROMPTS.items()}}
     assert mia.post(page_path, form).status == 302
     page = mia.get(page_path)
