@@ -26,7 +26,8 @@ def new_draft(page, live_server) -> str:
     return page.url.replace(live_server, "") + "/edit"
 
 
-def test_a_conflicting_save_shows_each_field_beside_the_saved_one_to_merge(sign_in, live_server):
+def test_a_conflicting_save_shows_each_field_beside_the_saved_one_to_merge(sign_in, live_server,
+                                                                          axe_path):
     sam = sign_in("sam")
     sam.set_default_timeout(10_000)
     editor = new_draft(sam, live_server)
@@ -59,6 +60,7 @@ def test_a_conflicting_save_shows_each_field_beside_the_saved_one_to_merge(sign_
     for width in (768, 1280):
         sam.set_viewport_size({"width": width, "height": 900})
         screenshot(sam, f"30-editor-conflict-{width}")
+    assert accessibility_problems(sam, axe_path) == []
 
     # Leaving now would lose the merge: the browser asks first.
     asked = []
