@@ -83,11 +83,11 @@ def line_chart(points: Sequence[tuple[date, float]], title: str, *, y_label: str
     parts.append(_line(left, top, left, height - bottom, INK))
     parts.append(_line(left, height - bottom, width - right, height - bottom, INK))
     same_year = bool(points) and first.year == last.year
-    gap = _text_width("30 Sep" if same_year else "30 Sep 2026", FONT - 2) + 16
+    gap = _text_width("30 September" if same_year else "30 September 2026", FONT - 2) + 16
     for day in _date_ticks([day for day, _ in points], x, gap):
         parts.append(_line(x(day), height - bottom, x(day), height - bottom + 5, INK))
         parts.append(_text(x(day), height - bottom + 20,
-                           f"{day.day} {day:%b}" if same_year else _day(day), anchor="middle",
+                           f"{day.day} {day:%B}" if same_year else _day(day), anchor="middle",
                            fill=MUTED, size=FONT - 2))
     if same_year:
         x_label = f"{x_label} ({first.year})"
@@ -129,7 +129,9 @@ def stacked_bar_chart(groups: Sequence[tuple[str, dict[str, float]]],
         parts.append(_line(left, y(tick), width - right, y(tick), GRID))
         parts.append(_text(left - 8, y(tick) + 4, _number(tick), anchor="end", fill=MUTED,
                            size=FONT - 2))
-    label_every = max(1, math.ceil(len(groups) / 10))
+    # Label as many columns as fit side by side ("Week of 30 November" is wide).
+    widest = max((_text_width(label, FONT - 2) for label, _ in groups), default=0) + 12
+    label_every = max(1, math.ceil(len(groups) / 10), math.ceil(widest / max(slot, 1)))
     for index, (label, values) in enumerate(groups):
         x0 = left + slot * index + (slot - bar) / 2
         base = 0.0
@@ -241,7 +243,7 @@ def _fmt(value: float) -> str:
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return f"{day.day} {day:%B %Y}"
 
 
 def _text_width(text: str, size: int = FONT) -> float:

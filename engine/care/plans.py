@@ -323,6 +323,7 @@ def _add_editor(session: Session, plan: Plan, actor: Actor, now: datetime) -> No
 
 def require(actor: Actor, permission: str) -> None:
     if not actor.may(permission):
-        raise Forbidden(f"a {actor.role} may not {permission.replace('_', ' ')}")
+        article = "an" if actor.role[:1] in "aeiou" else "a"  # an admin, an auditor
+        raise Forbidden(f"{article} {actor.role} may not {permission.replace('_', ' ')}")
 
 

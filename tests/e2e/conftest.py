@@ -140,3 +140,51 @@ def screenshot(page, name: str) -> None:
     """Keep a full-page picture of what a user saw, for people to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# axe-core, the accessibility engine, is installed by .ci/run from npm into the git-ignored
+# .cache/npm (the same command works locally); nothing is fetched while the tests run.
+AXE = Path(os.environ.get("STRENGTHWISE_AXE")
+           or ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js")
+AXE_INSTALL = "npm install --no-audit --no-fund --prefix .cache/npm axe-core@4.14.1"
+WIDTHS = (768, 1280)
+
+
+@pytest.fixture(scope="session")
+def axe_path():
+    if not AXE.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core is not at {AXE}: .ci/run installs it with `{AXE_INSTALL}`")
+        pytest.skip(f"axe-core is not installed (run `{AXE_INSTALL}`)")
+    return AXE
+
+
+def _axe_source(axe: Path, _read: dict[Path, str] = {}) -> str:
+    if axe not in _read:
+        _read[axe] = axe.read_text(encoding="utf-8")
+    return _read[axe]
+
+
+def serious_violations(page, axe: Path) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # Not page.add_script_tag: the pages' CSP rightly refuses inline scripts, and the tests
+        # keep the CSP on. Playwright's evaluate runs outside it.
+        page.evaluate("(source) => { (0, eval)(source); }", _axe_source(axe))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+            + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+            for violation in result["violations"] if violation["impact"] in ("serious", "critical")]
+
+
+def accessibility_problems(page, axe: Path, widths=WIDTHS) -> list[str]:
+    """serious_violations() at each width, and any sideways scrolling of the whole page."""
+    problems, size = [], page.viewport_size
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        problems += [f"{width}px: {line}" for line in serious_violations(page, axe)]
+        if page.evaluate("document.documentElement.scrollWidth") > width:
+            problems.append(f"{width}px: the page scrolls sideways")
+    if size:
+        page.set_viewport_size(size)
+    return problems

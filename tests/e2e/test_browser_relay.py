@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from .conftest import screenshot
+from .conftest import accessibility_problems, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -18,14 +18,16 @@ def open_task(page, title_starts: str):
     page.get_by_role("link", name=re.compile("^" + re.escape(title_starts))).first.click()
 
 
-def both_widths(page, name: str):
+def both_widths(page, name: str, axe):
+    """Screenshots at a tablet's and a desktop's width, and axe-core at both."""
     for width in (768, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, f"{name}-{width}")
+    assert accessibility_problems(page, axe) == [], name
     page.set_viewport_size({"width": 1024, "height": 900})
 
 
-def test_every_hand_off_is_reached_from_the_inbox(sign_in, live_server):
+def test_every_hand_off_is_reached_from_the_inbox(sign_in, live_server, axe_path):
     today = date.today()
     sam = sign_in("sam")
     sam.set_default_timeout(10_000)
@@ -66,7 +68,7 @@ def test_every_hand_off_is_reached_from_the_inbox(sign_in, live_server):
     # The manager opens the approval from the inbox and returns it with a comment.
     mia = sign_in("mia")
     mia.set_default_timeout(10_000)
-    both_widths(mia, "20-inbox-manager")
+    both_widths(mia, "20-inbox-manager", axe_path)
     open_task(mia, "Approve the plan for Margaret Ellis")
     mia.get_by_label("What needs to change?").fill("Say which breakfast she wants to make")
     mia.get_by_role("button", name="Return with comment").click()
@@ -76,7 +78,7 @@ def test_every_hand_off_is_reached_from_the_inbox(sign_in, live_server):
     sam.get_by_role("link", name="Inbox", exact=True).click()
     inbox = sam.locator("main").inner_text()
     assert "Waiting for you" in inbox and "Say which breakfast she wants to make" in inbox
-    both_widths(sam, "21-inbox-returned")
+    both_widths(sam, "21-inbox-returned", axe_path)
     open_task(sam, "Make the changes mia asked for")
     sam.wait_for_url(f"**{plan_path}/edit")
     sam.locator("#outcomes-0-statement").fill("Prepares her own porridge")
@@ -84,7 +86,7 @@ def test_every_hand_off_is_reached_from_the_inbox(sign_in, live_server):
     sam.wait_for_url(f"**{plan_path}")
     banner = sam.locator(".status-banner").inner_text()
     assert "Returned for changes" in banner and "Say which breakfast" in banner
-    both_widths(sam, "22-plan-returned")
+    both_widths(sam, "22-plan-returned", axe_path)
     sam.get_by_role("button", name="Request approval").first.click()
 
     # Approval, from the inbox again.
@@ -94,11 +96,15 @@ def test_every_hand_off_is_reached_from_the_inbox(sign_in, live_server):
 
     # The key worker acknowledges from the inbox; a manager activates from theirs.
     open_task(sam, "Read version 1 of Margaret Ellis's plan")
-    both_widths(sam, "23-plan-to-acknowledge")
-    sam.get_by_role("button", name="I have read version 1").first.click()
+    both_widths(sam, "23-plan-to-acknowledge", axe_path)
+    # The next step is named once, at the top, with its one button.
+    assert sam.get_by_role("button", name="I have read version 1").count() == 1
+    sam.locator(".status-banner").get_by_role("button", name="I have read version 1").click()
     assert "you have read version 1" in sam.locator(".notice").first.inner_text()
     open_task(mia, "Activate Margaret Ellis's plan")
-    mia.get_by_role("button", name="Activate", exact=True).first.click()
+    both_widths(mia, "25-plan-to-activate", axe_path)
+    assert mia.get_by_role("button", name="Activate", exact=True).count() == 1
+    mia.locator(".status-banner").get_by_role("button", name="Activate", exact=True).click()
     assert "now active" in mia.locator(".notice").first.inner_text()
 
     # A daily record, then staff start a review and write it from the inbox.
@@ -146,4 +152,4 @@ def test_every_hand_off_is_reached_from_the_inbox(sign_in, live_server):
     page = ada.locator("main").inner_text()
     assert "Makes porridge most days" in page and "Prepares her own porridge" in page
     assert "Completed: the plan continues, by mia" in page
-    both_widths(ada, "24-review-read")
+    both_widths(ada, "24-review-read", axe_path)

@@ -258,7 +258,10 @@ def test_the_dashboard_shows_a_managers_service_as_cards_tables_and_charts(app, 
     assert '<select id="service"' not in page  # one service: nothing to choose
     assert page.html.count('role="img"') == 3  # plans by state, blocking rules, flag terms
     assert '<title id="chart-blocking-title">' in page
-    assert "<code>plan.outcomes-observable</code></th><td>Cannot proceed without" in page
+    assert "</th><td>Cannot proceed without every outcome having a statement" in page
+    assert "plan.outcomes-observable" not in page  # the rule id is the auditor's detail
+    auditor = Browser(app, "ada").get("/governance?service=riverside")
+    assert "<code>plan.outcomes-observable</code></th><td>Cannot proceed without" in auditor
     assert "<code>deficit.refused</code>" in page
     assert "No reviews were completed in the last 12 months." in page
     assert "Training and supervision" in page

@@ -166,14 +166,14 @@ def test_the_progress_page_charts_prompts_and_completion_for_each_outcome(app, a
     assert page.status == 200
     assert "<title>Outcome progress for Margaret Ellis — strengthwise</title>" in page
     assert page.html.count('role="img"') == 2  # o1's two charts; o2 has no records
-    assert '<title id="prompts-o1-title">Prompts per daily record for o1: Prepares her own ' \
+    assert '<title id="prompts-o1-title">Prompts per daily record for Prepares her own ' \
            'breakfast</title>' in page
-    assert "5 Dec 2026: 4, 12 Dec 2026: 2, 19 Dec 2026: 0." in page  # the chart's description
+    assert "5 December 2026: 4, 12 December 2026: 2, 19 December 2026: 0." in page  # described
     assert "<polyline" in page and "How the task went, by week" in page
     assert "Prompts: 4 in the first record, 0 in the latest." in page
     assert "<tr><td>12 December 2026</td><td>2</td><td>With prompts</td><td>sam</td></tr>" in page
-    assert "<tr><th scope=\"row\">w/c 14 Dec</th><td>1</td><td>0</td><td>0</td><td>0</td></tr>" \
-        in page
+    assert ("<tr><th scope=\"row\">Week of 14 December</th><td>1</td><td>0</td><td>0</td>"
+            "<td>0</td></tr>") in page
     assert "No daily records for this outcome yet." in page  # o2
     assert "<script" not in page.html.split("</head>")[1] and " style=" not in page.html
 

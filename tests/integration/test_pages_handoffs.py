@@ -43,11 +43,13 @@ def test_the_key_worker_acknowledges_from_the_banner_and_activation_reaches_mana
     api.as_("max").fire(plan["id"], "approve")
     sam = Browser(app, "sam")
     inbox = sam.get("/inbox")
-    assert f'href="/plans/{plan["id"]}#acknowledge"' in inbox
+    assert f'href="/plans/{plan["id"]}#status-title"' in inbox
     page = sam.get(f"/plans/{plan['id']}")
-    assert "I have read version 1" in page
+    assert page.html.count(">I have read version 1</button>") == 1  # once: at the top
     done = sam.post(f"/plans/{plan['id']}/acknowledge", csrf_from=f"/plans/{plan['id']}")
     assert done.status == 302
     mia = Browser(app, "mia").get("/inbox")
     assert "Activate Margaret Ellis&#39;s plan: sam has read version 1" in mia
-    assert f'href="/plans/{plan["id"]}#step-activate"' in mia
+    assert f'href="/plans/{plan["id"]}#status-title"' in mia
+    shown = Browser(app, "mia").get(f"/plans/{plan['id']}").html
+    assert shown.count(">Activate</button>") == 1 and "This is your next step" in shown

@@ -400,9 +400,11 @@ def test_a_stale_editor_keeps_what_was_typed_beside_the_latest_and_saves_nothing
     form["commissioned_hours_per_week"] = "11"
     page = browser.post(f"/plans/{plan['id']}/edit", form)
     assert page.status == 409
-    assert "Someone else saved this draft while you were editing it." in page
+    assert "Someone else saved this draft while you were editing" in page
     assert FormReader(page.html).values["commissioned_hours_per_week"] == "11"  # theirs kept
-    assert "The draft as it is now saved" in page and "12 a week" in page       # beside it
+    # Beside the field, the value saved meanwhile; the whole saved draft is there too.
+    assert 'id="commissioned_hours_per_week-saved"' in page and 'data-saved-value="12"' in page
+    assert "The whole draft as it is saved now" in page and "12 a week" in page
     assert api.as_("sam").get(f"/plans/{plan['id']}").json["commissioned_hours_per_week"] == 12
     # Saving again with the version the page now carries keeps the user's merge.
     merged = FormReader(page.html).values

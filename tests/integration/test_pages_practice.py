@@ -20,9 +20,13 @@ def test_a_manager_schedules_records_and_signs_off_a_supervision_by_clicking(app
     assert empty.status == 200 and "There is a problem" in empty
     assert 'href="#observed_strength"' in empty and 'href="#prompts-risk_balance"' in empty
 
+    # The outcome discussed is chosen by its words, never typed as an id.
+    assert 'href="#outcome"' in empty
+    assert (f'<option value="{plan["id"]}:o1">Margaret Ellis — Prepares her own breakfast'
+            in empty)
     form = {"observed_strength": "Margaret planned meals", "support_provided": "Coaching",
             "independence_opportunity": "Hob check alone", "next_step": "Fewer prompts",
-            "plan_id": str(plan["id"]), "outcome_id": "o1",
+            "outcome": f"{plan['id']}:o1",
             **{f"prompts-{key}": value for key, value in PROMPTS.items()}}
     assert mia.post(page_path, form).status == 302
     page = mia.get(page_path)
@@ -38,7 +42,7 @@ def test_a_manager_schedules_records_and_signs_off_a_supervision_by_clicking(app
     assert signed.status == 302
     final = mia.get(page_path)
     assert "signed off" in final and "Next supervision due" in final
-    assert "sign_off: recorded → signed_off" in final
+    assert "Sign off: Recorded → Signed off" in final
 
 
 def test_staff_see_their_own_practice_but_cannot_schedule(app, api):
@@ -69,7 +73,10 @@ def test_the_quality_audit_page_lists_findings_for_managers_and_auditors(app, ap
     for who in ("mia", "ada"):
         page = Browser(app, who).get("/quality?service=riverside")
         assert page.status == 200
-        assert "quality.evidence-current" in page and "key worker sam has no current" in page
+        assert "key worker sam has no current" in page
+        # The rule's id is the auditor's detail; the manager reads what it asks for.
+        assert ("<code>quality.evidence-current</code>" in page) == (who == "ada")
+        assert "every outcome of a plan in force has daily records" in page
     assert Browser(app, "sam").get("/quality").status == 403
     assert Browser(app, "mia").get("/quality?service=northgate").status == 404
 

@@ -133,3 +133,15 @@ def test_the_cli_prints_findings_per_record_and_exits_0(database_url, api, clean
     assert "1 finding in all." in result.stdout
     unknown = run_cli("audit", "quality", "--service", "nowhere", database_url=database_url)
     assert unknown.returncode == 2 and "no service nowhere" in unknown.stderr
+
+
+def test_the_quality_audit_page_is_for_managers_and_auditors_not_admins(app, users, clock):
+    """Its findings name people and their records: care information an admin may not read
+    (SPEC §1), so the page refuses them and their navigation does not offer it."""
+    from tests.helpers import Browser, add_admin
+    add_admin(app, clock.now())
+    for who in ("mia", "ada"):
+        assert Browser(app, who).get("/quality").status == 200
+    for who in ("sam", "ann"):
+        assert Browser(app, who).get("/quality").status == 403
+    assert 'href="/quality"' not in Browser(app, "ann").get("/admin/users").html

@@ -45,7 +45,8 @@ def person_access_log(person_id: int):
     actor = current_actor()
     plans.get_person(db.session, actor, person_id)
     if not actor.may("read_access_log"):
-        raise Forbidden(f"a {actor.role} may not read the access log")
+        article = "an" if actor.role[:1] in "aeiou" else "a"  # an admin
+        raise Forbidden(f"{article} {actor.role} may not read the access log")
     return {"person_id": person_id, "entries": [
         {"at": iso(entry.at), "user": entry.username, "role": entry.role, "what": entry.what,
          "plan_id": entry.subject_id, "channel": entry.channel, "path": entry.path}

@@ -22,10 +22,23 @@ NAV = {
                 ("feedback.index", "Feedback"), ("practice.index", "Supervision"),
                 ("governance.index", "Governance"), ("quality.index", "Quality audit"),
                 ("chain.index", "Audit chain")],
-    # No care records for admins (SPEC §1): accounts, the chain and aggregate reports.
-    "admin": [("governance.index", "Governance"), ("quality.index", "Quality audit"),
-              ("accounts.users", "Users"), ("chain.index", "Audit chain")],
+    # No care records for admins (SPEC §1): accounts, the chain and aggregate reports (not the
+    # quality audit, whose findings name people and their records).
+    "admin": [("governance.index", "Governance"), ("accounts.users", "Users"),
+              ("chain.index", "Audit chain")],
 }
+
+
+def _words_filters(app: Flask) -> None:
+    """Dates said as people say them, on every page (see web/words.py)."""
+    from zoneinfo import ZoneInfo
+
+    from ..runtime import engine
+    from ..words import dates_in_words, moment_in_words
+
+    app.jinja_env.filters["dates_in_words"] = dates_in_words
+    app.jinja_env.filters["moment_in_words"] = lambda value: moment_in_words(
+        value, ZoneInfo(engine().settings["timezone"]))
 
 
 def register_pages(app: Flask) -> None:
@@ -49,6 +62,7 @@ def register_pages(app: Flask) -> None:
 
     # Macros imported without context (the checklists) ask who is reading, too.
     app.jinja_env.globals["current_user"] = current_user
+    _words_filters(app)
 
     @app.context_processor
     def navigation():

@@ -166,7 +166,7 @@ def progress(plan_id: int):
 
 def _outcome_view(outcome: dict[str, Any], rows: list[DailyRecord]) -> dict[str, Any]:
     """One outcome's records (oldest first), its charts and summary figures."""
-    name = f"{outcome['id']}: {outcome.get('statement') or ''}".strip(": ")
+    name = outcome.get("statement") or "this outcome"  # words: the id is only in element ids
     completions = Counter(record.completion for record in rows)
     view = {"outcome": outcome, "records": rows, "completions": completions,
             "periods": [], "by_month": False, "prompts_chart": None, "completion_chart": None}
@@ -195,7 +195,7 @@ def _completion_by_period(rows: list[DailyRecord]) -> list[tuple[str, dict[str, 
         start = (record.date.replace(day=1) if by_month
                  else record.date - timedelta(days=record.date.weekday()))
         periods.setdefault(start, Counter())[record.completion] += 1
-    return [(f"{start:%b %Y}" if by_month else f"w/c {start.day} {start:%b}", dict(counts))
+    return [(f"{start:%B %Y}" if by_month else f"Week of {start.day} {start:%B}", dict(counts))
             for start, counts in sorted(periods.items())]
 
 

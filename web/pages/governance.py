@@ -47,7 +47,8 @@ def index():
     return render_template(
         "pages/governance/index.html", services=services, report=report, states=states,
         service_options=[(service.name, service.title) for service in services],
-        ratings=RATING_LABELS, task_kind=task_kind_label, charts=_charts(report, states),
+        ratings=RATING_LABELS, task_kind=task_kind_label,
+        charts=_charts(report, states, actor.role == "auditor"),
         feedback_charts=feedback_charts(report),
         day=short_date, percent=percent, plan_link=plan_link)
 
@@ -77,9 +78,9 @@ def _report(actor, name: str) -> dict[str, Any]:
 
 
 def short_date(iso: str) -> str:
-    """2027-01-12 → 12 Jan 2027."""
+    """2027-01-12 → 12 January 2027."""
     value = date.fromisoformat(iso)
-    return f"{value.day} {value:%b %Y}"
+    return f"{value.day} {value:%B %Y}"
 
 
 def percent(share: float | None) -> str:
@@ -98,7 +99,14 @@ def task_kind_label(kind: str) -> str:
     return f"{label} (escalated)" if escalated else label
 
 
-def _charts(report: dict[str, Any], states: dict[str, str]) -> dict[str, Any]:
+def rule_words(item: dict[str, Any]) -> str:
+    """A rule as managers read it: what it asks for, without "Cannot proceed without"."""
+    text = (item.get("text") or item["rule"]).removeprefix("Cannot proceed without ")
+    return text[:1].upper() + text[1:].rstrip(".")
+
+
+def _charts(report: dict[str, Any], states: dict[str, str],
+            rule_ids: bool = False) -> dict[str, Any]:
     timeliness = report["review_timeliness"]
     blocking = report["blocking_rules"]["rules"]
     terms = report["recording_quality"]["top_terms"]
@@ -113,7 +121,9 @@ def _charts(report: dict[str, Any], states: dict[str, str]) -> dict[str, Any]:
                                 colours=(PALETTE[1], PALETTE[3]), width=520,
                                 ident="chart-timeliness")
         if timeliness["completed"] else None,
-        "blocking": bar_chart([(item["rule"], item["count"]) for item in blocking],
+        # Rule ids are the auditor's detail; the others read the rule's words.
+        "blocking": bar_chart([(item["rule"] if rule_ids else rule_words(item), item["count"])
+                               for item in blocking],
                               "The rules that block most often, by failed attempts",
                               colour=PALETTE[3], ident="chart-blocking") if blocking else None,
         "terms": bar_chart([(item["term"], item["records"]) for item in terms],

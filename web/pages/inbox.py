@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from engine.core import tasks
 from engine.core.errors import Conflict
@@ -59,8 +59,8 @@ def change(task_id: int, action: str):
 PLAN_STEPS = {
     "approve_plan": ("approvals.index", "approval-{id}"),
     "make_changes": ("plans.edit", None),
-    "acknowledge_plan": ("plans.show", "acknowledge"),
-    "activate_plan": ("plans.show", "step-activate"),
+    "acknowledge_plan": ("plans.show", "status-title"),  # the banner: "Your next step"
+    "activate_plan": ("plans.show", "status-title"),
 }
 
 
@@ -89,4 +89,7 @@ def subject_url(task) -> str:
 
 @inbox.app_template_global()
 def task_link(task) -> str:
+    # An auditor reads: the plan, not a queue or form they may not use.
+    if task.subject_type == "plan" and current_user.user.role == "auditor":
+        return url_for("plans.show", plan_id=task.subject_id)
     return subject_url(task)

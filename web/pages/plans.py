@@ -147,7 +147,8 @@ def others_steps(workflow: WorkflowDef, plan: Plan, actor: Actor, own: list[Step
                     for role in transition.roles} - {actor.role, "system"})
     steps = []
     for role in roles:
-        colleague = Actor(None, f"a {role}", role, frozenset({plan.service.name}))
+        colleague = Actor(None, f"{'an' if role[:1] in 'aeiou' else 'a'} {role}", role,
+                          frozenset({plan.service.name}))
         for step in next_steps(workflow, plan, colleague):
             if step.transition.name not in seen and any(waits is None for _, waits in step.checks):
                 seen.add(step.transition.name)
@@ -189,6 +190,9 @@ class MyStep:
     label: str
     url: str
     post: bool = False  # a button that fires the step here, rather than a link to its page
+    # The step's name when its button would also be further down this page (a transition card,
+    # the acknowledgement): it is shown once, at the top.
+    step: str | None = None
 
 
 def my_next_step(note: dict[str, Any] | None, plan: Plan, actor: Actor,
@@ -206,7 +210,8 @@ def my_next_step(note: dict[str, Any] | None, plan: Plan, actor: Actor,
                           "Edit the draft", url_for("plans.edit", plan_id=plan.id))
         return MyStep("When the draft is ready, ask a manager to approve it.",
                       "Request approval", url_for("plans.fire", plan_id=plan.id,
-                                                  name="request_approval"), post=True)
+                                                  name="request_approval"), post=True,
+                      step="request_approval")
     if kind == "awaiting_approval" and actor.username in note.get("approvers", []):
         return MyStep(f"{person}'s plan is waiting for your approval.", "Approve or return it",
                       url_for("approvals.index", _anchor=f"approval-{plan.id}"))
@@ -214,11 +219,13 @@ def my_next_step(note: dict[str, Any] | None, plan: Plan, actor: Actor,
             and actor.may("acknowledge"):
         return MyStep(f"Read version {note['version']}, then confirm you have.",
                       f"I have read version {note['version']}",
-                      url_for("plans.acknowledge", plan_id=plan.id), post=True)
+                      url_for("plans.acknowledge", plan_id=plan.id), post=True,
+                      step="acknowledge")
     if kind == "awaiting_activation" and "activate" in ready:
         return MyStep(f"{note['acknowledged_by']} has read version {note['version']}: "
                       "activate the plan so staff follow it.", "Activate",
-                      url_for("plans.fire", plan_id=plan.id, name="activate"), post=True)
+                      url_for("plans.fire", plan_id=plan.id, name="activate"), post=True,
+                      step="activate")
     if kind == "awaiting_review" and actor.may("write_review"):
         return MyStep(f"The review of {person}'s plan is due: write it.", "Write the review",
                       url_for("evidence.review", plan_id=plan.id))
@@ -226,7 +233,8 @@ def my_next_step(note: dict[str, Any] | None, plan: Plan, actor: Actor,
             and note["written_by"] != actor.username:
         return MyStep(f"{note['written_by']} has written the review: read it and decide.",
                       "Complete the review", url_for("evidence.review", plan_id=plan.id,
-                                                     _anchor="next-steps"))
+                                                     _anchor="next-steps"),
+                      step="complete_review")
     return None
 
 
@@ -382,10 +390,14 @@ def edit(plan_id: int):
         plan = plan_ops.get_plan(db.session, actor, plan_id)
         if plan.draft is None:
             return _not_draft(plan)
-        flash("Someone else saved this draft while you were editing it. Your text is kept in "
-              "the form; the draft as they saved it is shown above it. Merge the two, then "
-              "save again.", "error")
-        return _editor(plan, form, plan.lock_version, theirs=plan.draft), 409
+        from .draft_merge import add_their_rows, saved_meanwhile
+        theirs = form_from_content(plan.draft)
+        added = add_their_rows(form, theirs, request.form.get("base_ids", ""))
+        flash("Not saved yet: someone else saved this draft first. Nothing you typed is lost; "
+              "merge below, then save again.", "error")
+        return _editor(plan, form, plan.lock_version, theirs=plan.draft,
+                       saved=saved_meanwhile(form, theirs), added=added,
+                       base=theirs), 409
     except Invalid:
         return _not_draft(plan)
     flash("Draft saved.", "success")
@@ -393,7 +405,12 @@ def edit(plan_id: int):
 
 
 def _editor(plan: Plan, form: dict[str, Any], version: Any,
-            messages: dict | None = None, theirs: dict[str, Any] | None = None) -> str:
+            messages: dict | None = None, theirs: dict[str, Any] | None = None,
+            saved: dict[str, Any] | None = None, added: list[str] | None = None,
+            base: dict[str, Any] | None = None) -> str:
+    """The editor on `form`; after a conflict, `saved` holds the other person's text of each
+    field that differs and `added` the rows they added (see draft_merge.py)."""
+    from .draft_merge import row_ids
     field_errors = error_fields(messages or {}, form)
     workers = [(user.username, f"{user.username} ({user.role})") for user in db.session.scalars(
         select(User).where(User.services.any(Service.id == plan.service_id),
@@ -405,11 +422,15 @@ def _editor(plan: Plan, form: dict[str, Any], version: Any,
         "pages/plans/edit.html", plan=plan, form=form, version=version, workers=workers,
         field_errors=field_errors, errors=[(key, _where(key) + message)
                                            for key, message in field_errors.items()],
-        balance=hours_balance(form), labels=LABELS, theirs=theirs,
+        balance=hours_balance(form), labels=LABELS, theirs=theirs, merge_saved=saved or {},
+        merge_added=added or [], unsaved=request.method == "POST",
+        where=lambda key: _where(key).rstrip(": "),
+        base_ids=request.form.get("base_ids", "") if base is None and request.method == "POST"
+        else row_ids(base or form),
         first_review_days=engine().settings["review.first_review_days"],
-        outcome_options=[(row["id"], f"{row['id']} — "
+        outcome_options=[(row["id"], f"Outcome {number} — "
                           + shorten(row["statement"] or "no statement yet", 70, placeholder="…"))
-                         for row in form["outcomes"]],
+                         for number, row in enumerate(form["outcomes"], start=1)],
         approaches=[(value, value.replace("_", " ").capitalize()) for value in APPROACHES])
 
 

@@ -105,7 +105,8 @@ def supervision(supervision_id: int):
             flash("Supervision record saved.", "success")
             return redirect(url_for("practice.supervision", supervision_id=supervision_id))
     return render_template("pages/practice/supervision.html", item=item, values=values,
-                           errors=errors, prompts=PROMPTS, **_workflow_view(item, actor),
+                           errors=errors, prompts=PROMPTS, outcomes=_outcomes_of(item),
+                           **_workflow_view(item, actor),
                            **_coach_view(item.record))
 
 
@@ -199,14 +200,32 @@ def _staff_of(actor) -> list[tuple[str, str]]:
     return [(f"{user}@{service}", f"{user} ({service})") for user, service in rows]
 
 
+def _outcomes_of(item) -> list[tuple[str, str]]:
+    """(value "plan:outcome", words) for each outcome of the plans in force in the supervision's
+    service: the link is chosen by its words, never typed as an id."""
+    from engine.care import plans
+    from engine.care.models import Plan
+    options = []
+    for plan in db.session.scalars(select(Plan).where(Plan.service_id == item.service_id,
+                                                      Plan.current_version.is_not(None))
+                                   .order_by(Plan.id)):
+        version = plans.current_version(db.session, plan)
+        for outcome in (version.content.get("outcomes") or []) if version else []:
+            options.append((f"{plan.id}:{outcome['id']}",
+                            f"{plan.person.name} — {outcome.get('statement') or 'an outcome'}"))
+    return options
+
+
 def _supervision_form(form) -> dict:
-    plan_id = form.get("plan_id", "").strip()
+    plan_id, outcome_id = form.get("plan_id", "").strip(), form.get("outcome_id", "")
+    if ":" in form.get("outcome", ""):  # the page's one choice of plan and outcome
+        plan_id, outcome_id = form["outcome"].split(":", 1)
     return {
         **{key: form.get(key, "") for key in ("observed_strength", "support_provided",
                                               "independence_opportunity", "next_step")},
         "outcome_link": {"plan_id": int(plan_id) if plan_id.isascii() and plan_id.isdigit()
                          else plan_id,
-                         "outcome_id": form.get("outcome_id", "")},
+                         "outcome_id": outcome_id},
         "prompts": {key: form.get(f"prompts-{key}", "") for key in PROMPTS},
     }
 

@@ -21,7 +21,9 @@ quality = Blueprint("quality", __name__)
 @login_required
 def index():
     actor = page_actor()
-    if actor.role == "staff":
+    # Its findings name people and their records: care information, so not for an admin, who
+    # manages accounts, not care (SPEC §1). There is no API for it; the CLI is the operator's.
+    if actor.role not in ("manager", "auditor"):
         raise Forbidden("the plan quality audit is for managers and auditors")
     services = sorted(actor.services)
     service = request.args.get("service") or (services[0] if services else None)

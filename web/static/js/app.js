@@ -42,7 +42,21 @@ document.addEventListener("DOMContentLoaded", () => {
   // Leaving the editor with unsaved changes asks first (saving or adding a row does not).
   const editor = document.querySelector("form[data-warn-unsaved]");
   if (editor) {
-    let dirty = false;
+    // A form sent back by the server (a conflict, an error, a row added) holds unsaved work.
+    let dirty = editor.hasAttribute("data-unsaved");
+    // After a conflict: "Use their text" puts the saved text into the field (the user's own
+    // text is still theirs to retype or undo with the browser's undo).
+    document.querySelectorAll("[data-use-saved]").forEach((button) => {
+      const field = document.getElementById(button.dataset.useSaved);
+      const saved = button.parentElement.querySelector("[data-saved-value]");
+      if (!field || !saved || !field.matches("input, textarea, select")) return;
+      button.hidden = false;
+      button.addEventListener("click", () => {
+        field.value = saved.dataset.savedValue;
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+        field.focus();
+      });
+    });
     editor.addEventListener("input", () => { dirty = true; });
     editor.addEventListener("change", () => { dirty = true; });
     editor.addEventListener("submit", () => { dirty = false; });
