@@ -8,7 +8,7 @@ incident as a further reason. Which severities do so is configuration
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any, Optional
 
@@ -35,6 +35,9 @@ SEVERITIES = ("low", "moderate", "serious")
 KIND_WORDS = {"fall": "fall", "injury": "injury", "medication_error": "medication error",
               "safeguarding_concern": "safeguarding concern", "distress": "distress",
               "missed_visit": "missed visit", "near_miss": "near miss", "other": "incident"}
+
+# Nothing a provider records now happened before this (and far-off years overflow on storing).
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 INCIDENTS = by_service("incident", Incident, roles=CARE_ROLES)
 
@@ -118,6 +121,8 @@ def _validate(session: Session, engine: Any, plan: Optional[Plan], fields: dict[
     occurred = fields["occurred_at"]
     if occurred > now:
         errors["occurred_at"] = [f"{occurred.isoformat()} is in the future"]
+    elif occurred < EARLIEST:
+        errors["occurred_at"] = [f"{occurred.isoformat()} is before {long_date(EARLIEST.date())}"]
     wanted = fields.get("restriction_ids") or []
     if wanted:
         known = restrictive_risks(session, plan)

@@ -245,3 +245,28 @@ def test_a_version_approved_after_the_report_counts_as_the_plan_considered(api, 
     clock.set(clock.now() + timedelta(hours=1))
     assert api.as_("max").fire(plan["id"], "approve").status == 200
     assert fire(api, created["id"], "close_incident", learning=LEARNING).status == 200
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("description", "Found on\x00 the floor", "must not contain a NUL character"),
+    ("people_informed", ["GP", "daugh\x00ter"], "must not contain a NUL character"),
+    ("occurred_at", "0001-01-01T00:00:00+14:00", "is before 1 January 2000"),
+    ("occurred_at", "1900-01-01T00:00:00Z", "is before 1 January 2000"),
+])
+def test_a_report_no_database_could_store_is_refused_not_a_500(api, field, value, message):
+    plan = active_plan(api)
+    response = report(api, plan["person_id"], **{field: value})
+    assert response.status == 422, response
+    assert message in str(response.json["details"][field])
+    assert api.as_("max").get("/incidents").json["incidents"] == []
+
+
+def test_a_nul_in_the_review_is_a_field_error(api):
+    plan = active_plan(api)
+    reported = report(api, plan["person_id"]).json
+    response = fire(api, reported["id"], "review_incident",
+                    notifications={**NOTIFIED, "reason": "no\x00"})
+    assert response.status == 422, response
+    assert response.json["details"]["notifications"]["reason"] == [
+        "must not contain a NUL character"]
+    assert api.as_("max").get(f"/incidents/{reported['id']}").json["state"] == "reported"
