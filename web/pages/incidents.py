@@ -13,14 +13,14 @@ from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from engine.care import coaching, incident_offer, incidents, restrictions
+from engine.care import coaching, incident_changes, incident_offer, incidents, restrictions
 from engine.care.language import vocabulary_of
 from engine.care.learning_models import Incident
 from engine.care.models import DailyRecord, Plan
 from engine.care.plans import PEOPLE, get_plan
 from engine.core.audit import subject_events
 from engine.core.errors import Invalid, NotFound
-from engine.core.models import AuditEvent
+from engine.core.models import AuditEvent, Service
 from engine.core.words import long_date
 
 from ..api.learning_schemas import IncidentCreateSchema
@@ -68,7 +68,24 @@ def helpers() -> dict[str, Any]:
             "incident_severity": lambda s: SEVERITY_LABELS.get(s, s),
             "incident_when": when, "long_day": day,
             "incidents_since_review": _incidents_since_review,
-            "incident_offer": _offer, "learning_charts": learning_charts}
+            "incident_offer": _offer, "learning_charts": learning_charts,
+            "incident_state": _state_title, "incident_plan_changes": _plan_changes,
+            "service_title": _service_title}
+
+
+def _service_title(name: str) -> str:
+    """A service by its title ("Riverside Homecare"), as the feedback pages name it."""
+    title = db.session.scalar(select(Service.title).where(Service.name == name))
+    return title or name
+
+
+def _state_title(state: str) -> str:
+    states = engine().registry.workflow(incidents.WORKFLOW).states
+    return states[state].title if state in states else state.replace("_", " ")
+
+
+def _plan_changes(incident: Incident) -> list[dict[str, Any]]:
+    return incident_changes.plan_changes(db.session, incident, engine().today)
 
 
 def _month(label: str) -> str:
