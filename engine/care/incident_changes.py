@@ -2,7 +2,7 @@
 of it"): the reviews opened while it was open or naming it (started by it, or it
 was a further reason), the versions approved while it was
 open (the ones its closing rule counted as the plan considered) and the first version approved
-after a review it opened, and the decisions on the restrictions it involved.
+after a review it opened, and the decisions on the plan's restrictions while it was open.
 
 Read-only; the incidents list, the incident's page and its API document show the same list.
 """
@@ -67,19 +67,20 @@ def plan_changes(session: Session, incident: Incident, today_of=None) -> list[di
                 "on": day(version.approved_at).isoformat(),
                 "words": f"Version {version.number} approved on "
                          f"{long_date(day(version.approved_at))}"}))
-    if incident.restriction_ids:
-        for restriction in session.scalars(
-                select(Restriction).where(Restriction.plan_id == incident.plan_id,
-                                          Restriction.risk_id.in_(incident.restriction_ids))
-                .order_by(Restriction.id)):
-            at = restriction.reviewed_at
-            if at is None or at < incident.occurred_at or (until is not None and at > until):
-                continue
-            decision = DECISION_WORDS.get(restriction.decision or "", "reviewed")
-            changes.append((at, {
-                "kind": "restriction", "restriction_id": restriction.id,
-                "on": day(at).isoformat(),
-                "words": f"Restriction {decision} on {long_date(day(at))}: "
-                         f"{restriction.description}"}))
+    # As the closing rule counts them: any of the plan's restrictions reviewed since.
+    for restriction in session.scalars(
+            select(Restriction).where(Restriction.plan_id == incident.plan_id,
+                                      Restriction.reviewed_at.is_not(None),
+                                      Restriction.reviewed_at >= incident.occurred_at)
+            .order_by(Restriction.id)):
+        at = restriction.reviewed_at
+        if at is None or (until is not None and at > until):
+            continue
+        decision = DECISION_WORDS.get(restriction.decision or "", "reviewed")
+        changes.append((at, {
+            "kind": "restriction", "restriction_id": restriction.id,
+            "on": day(at).isoformat(),
+            "words": f"Restriction {decision} on {long_date(day(at))}: "
+                     f"{restriction.description}"}))
     changes.sort(key=lambda pair: pair[0])
     return [change for _, change in changes]
