@@ -91,3 +91,32 @@ def test_the_register_page_reviews_and_reduces_a_restriction(app, api):
     assert "10 January 2027" in after
     assert Browser(app, "sam").get("/restrictions").status == 404
     assert Browser(app, "nina").get(f"/incidents/{plan['id']}").status == 404
+
+
+def test_the_report_form_survives_ids_no_database_holds(app, api):
+    plan = active_plan(api)
+    sam = Browser(app, "sam")
+    for query in ("record_id=99999999999999999999999", "plan_id=99999999999999999999999"):
+        page = sam.get(f"/people/{plan['person_id']}/incidents/new?{query}")
+        assert page.status == 200 and "Report an incident" in page, query
+
+
+def test_the_report_forms_problems_are_in_words(app, api):
+    plan = active_plan(api)
+    sam = Browser(app, "sam")
+    form = f"/people/{plan['person_id']}/incidents/new"
+    good = {"occurred_on": "2026-11-20", "occurred_time": "07:30", "kind": "fall",
+            "severity": "low", "description": "Margaret fell in the hall.",
+            "immediate_action": "Checked her for injury and helped her up.",
+            "people_informed": "daughter"}
+    for change, words in [
+            ({"occurred_on": "2026-11-21"}, "21 November 2026 at 07:30 is in the future"),
+            ({"occurred_on": "1999-12-31"}, "31 December 1999 at 07:30 is before 1 January 2000"),
+            ({"occurred_on": "2026-13-45"}, "Enter a real date, and a time as hours and minutes."),
+            ({"kind": "tumble"}, "Choose what happened from the list."),
+            ({"people_informed": "daughter, G\x00P"}, "must not contain a NUL character")]:
+        page = sam.post(form, {**good, **change}, csrf_from=form)
+        assert page.status == 422 and words in page, (change, page.html[-3000:])
+        for bad in ("[&#39;", "T07:30:00", "Must be one of"):
+            assert bad not in page, (change, bad)
+    assert api.as_("max").get("/incidents").json["incidents"] == []

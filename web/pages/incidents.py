@@ -215,10 +215,20 @@ def report(person_id: int):
                            severities=SEVERITY_LABELS), 422 if errors else 200
 
 
+def _record_id(given: str | None) -> int | None:
+    """An id from a query string or form, if it could be one (an INTEGER column's range);
+    anything else is no record at all, never a database error."""
+    if given and given.isascii() and given.isdigit() and len(given) <= 10 \
+            and int(given) < 2**31:
+        return int(given)
+    return None
+
+
 def _plan_of(who, given: str | None) -> Plan | None:
-    if given and given.isascii() and given.isdigit():
+    plan_id = _record_id(given)
+    if plan_id is not None:
         try:
-            plan = get_plan(db.session, page_actor(), int(given))
+            plan = get_plan(db.session, page_actor(), plan_id)
         except NotFound:
             plan = None
         if plan is not None and plan.person_id == who.id:
@@ -231,9 +241,9 @@ def _prefill(plan: Plan | None) -> dict[str, Any]:
     now = _local(engine().now())
     values: dict[str, Any] = {"occurred_on": now.date().isoformat(),
                               "occurred_time": now.strftime("%H:%M"), "restriction_ids": []}
-    record_id = request.args.get("record_id", "")
-    record = db.session.get(DailyRecord, int(record_id)) \
-        if record_id.isascii() and record_id.isdigit() and plan is not None else None
+    record_id = _record_id(request.args.get("record_id"))
+    record = db.session.get(DailyRecord, record_id) \
+        if record_id is not None and plan is not None else None
     if record is not None and record.plan_id == plan.id:
         offer = incident_offer.offer_for(db.session, engine().settings, record) or {}
         values.update({"occurred_on": record.date.isoformat(), "kind": offer.get("kind", ""),
@@ -261,11 +271,26 @@ def _payload(values: dict[str, Any], plan: Plan | None) -> dict[str, Any]:
 FIELD_IDS = {"occurred_at": "occurred_on", "restriction_ids": "restrictions"}
 
 
+CHOICES = {"kind": "Choose what happened from the list.",
+           "severity": "Choose how serious it was from the list."}
+
+
+def _words(value: Any) -> list[str]:
+    """Every message in a marshmallow error, however nested (a list item's, a field's)."""
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value
+    return [text for item in items for text in _words(item)]
+
+
 def _field_errors(messages: dict) -> dict[str, str]:
     flat = {}
     for key, value in messages.items():
-        text = value if isinstance(value, str) else " ".join(
-            str(item) for item in (value.values() if isinstance(value, dict) else value))
+        text = " ".join(dict.fromkeys(_words(value)))
+        if "Not a valid datetime." in text:
+            text = "Enter a real date, and a time as hours and minutes."
+        if key in CHOICES and "Must be one of" in text:
+            text = CHOICES[key]  # the list's words, not its internal names
         flat[FIELD_IDS.get(key, key)] = text.replace("Missing data for required field.",
                                                      "Required.")
     return flat
