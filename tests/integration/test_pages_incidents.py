@@ -120,3 +120,20 @@ def test_the_report_forms_problems_are_in_words(app, api):
         for bad in ("[&#39;", "T07:30:00", "Must be one of"):
             assert bad not in page, (change, bad)
     assert api.as_("max").get("/incidents").json["incidents"] == []
+
+
+def test_a_nul_in_a_step_form_is_refused_and_changes_nothing(app, api):
+    plan = active_plan(api, risks=plan_content()["risks"] + [KNIFE])
+    [row] = api.as_("mia").get("/restrictions?service=riverside").json["restrictions"]
+    mia = Browser(app, "mia")
+    opened = mia.post(f"/restrictions/{row['id']}/transitions/restriction_review_due",
+                      {"version": str(row["version"])}, csrf_from="/restrictions")
+    assert opened.status == 302
+    before = api.as_("mia").get(f"/restrictions/{row['id']}").json
+    done = mia.post(f"/restrictions/{row['id']}/transitions/mark_reviewed", {
+        "version": str(before["version"]), "decision": "keep",
+        "reason": "Still needed\x00 while he settles in.", "next_review_date": "2027-01-10"},
+        csrf_from="/restrictions")
+    assert done.status == 302
+    assert "no record can hold" in mia.get(done.location)
+    assert api.as_("mia").get(f"/restrictions/{row['id']}").json == before
