@@ -81,6 +81,11 @@ def plan_changes(session: Session, incident: Incident, today_of=None) -> list[di
             "kind": "restriction", "restriction_id": restriction.id,
             "on": day(at).isoformat(),
             "words": f"Restriction {decision} on {long_date(day(at))}: "
-                     f"{restriction.description}"}))
+                     f"{_short(restriction.description)}"}))
     changes.sort(key=lambda pair: pair[0])
     return [change for _, change in changes]
+
+
+def _short(text: str, words: int = 8) -> str:
+    parts = (text or "").split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
