@@ -137,3 +137,24 @@ def test_a_nul_in_a_step_form_is_refused_and_changes_nothing(app, api):
     assert done.status == 302
     assert "no record can hold" in mia.get(done.location)
     assert api.as_("mia").get(f"/restrictions/{row['id']}").json == before
+
+
+def test_the_incidents_trail_reads_in_words(app, api):
+    plan = active_plan(api)
+    incident = api.as_("sam").post(f"/people/{plan['person_id']}/incidents", {
+        "occurred_at": "2026-11-19T14:30:00Z", "kind": "fall", "severity": "low",
+        "description": "Margaret was found on the floor of the kitchen, sitting up.",
+        "immediate_action": "Checked her for injury, helped her up and rang her GP.",
+        "people_informed": ["daughter"], "restriction_ids": []}).json
+    path = f"/incidents/{incident['id']}"
+    version = incident["version"]
+    assert api.as_("mia").post(f"{path}/transitions/review_incident", {
+        "version": version, "notifications": {"family_informed": True}}).status == 200
+    assert api.as_("mia").post(f"{path}/transitions/close_incident", {
+        "version": version + 1, "learning": "Kettle moved."}).status == 422
+    page = Browser(app, "mia").get(path)
+    assert "Review the incident: Reported → Reviewed" in page
+    assert "Close the incident: Reviewed → Closed" in page and ">refused<" in page
+    assert "20 November 2026 at 09:00" in page and "mia (manager)" in page
+    assert "close_incident:" not in page and "2026-11-20 09:00" not in page
+    assert "incident.learning-recorded:" not in page

@@ -313,13 +313,47 @@ def show(incident_id: int):
                                                           item.immediate_action}),
                             item.person.name)
     return render_template("pages/incidents/show.html", item=item, options=options,
-                           events=events, risks=risks, coach=coach,
+                           events=events, trail=_trail(workflow, events), risks=risks,
+                           coach=coach,
                            state_title=workflow.states[item.state].title,
                            diagram=state_diagram(workflow, item.state))
 
 
 def _event(event: AuditEvent) -> dict[str, Any]:
     return json.loads(event.body)
+
+
+OUTCOME_WORDS = {"advanced": "done", "blocked": "refused", "denied": "not allowed",
+                 "conflict": "refused: someone had changed it"}
+
+
+def _trail(workflow, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each attempt at a step in words: when (where the service is), who, the step's title,
+    the states' titles, done or refused, and the rules it did not meet by their text."""
+    rows = []
+    for event in events:
+        name = event.get("transition")
+        if not name:
+            continue
+        step = workflow.transitions.get(name)
+        at = event.get("at")
+        try:
+            moment = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
+        except ValueError:
+            moment = None
+
+        def title(state: str | None) -> str:
+            return workflow.states[state].title if state in workflow.states else (state or "—")
+        rows.append({
+            "seq": event.get("seq"), "when": when(moment),
+            "who": f"{event.get('actor')} ({event.get('actor_role')})",
+            "step": step.title if step else name.replace("_", " "),
+            "from": title(event.get("from")), "to": title(event.get("to")),
+            "outcome": event.get("outcome"),
+            "outcome_words": OUTCOME_WORDS.get(event.get("outcome"), event.get("outcome")),
+            "missing": [check.get("detail") or check.get("text")
+                        for check in event.get("checks") or [] if not check.get("passed")]})
+    return rows
 
 
 @learning.post("/incidents/<int:incident_id>/transitions/<name>")
