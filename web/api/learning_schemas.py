@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import fields, validate, validates_schema
 
 from engine.care.incidents import KINDS, SEVERITIES
 from engine.care.restrictions import DECISIONS
