@@ -17,6 +17,7 @@ from engine.core.errors import Forbidden, Invalid, NotFound
 from engine.core.users import new_password
 from engine.schema import current_revision, head_revision, upgrade
 
+from .cli_learning import LEARNING_COMMANDS
 from .extensions import db
 from .runtime import engine
 
@@ -443,5 +444,6 @@ def main() -> None:
 
 COMMANDS += [init_command, user_group, token_group, serve_command, tick_command, scheduler_command,
              audit_group, rules_group]
+COMMANDS += LEARNING_COMMANDS  # incidents, restrictions and feedback listings (SPEC §10.4)
 for _command in COMMANDS:
     main.add_command(_command)

@@ -19,4 +19,8 @@ def load_body(schema: Schema) -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise Invalid("the body must be a JSON object", {"_body": ["expected a JSON object"]})
+    from .api.schemas import nul_errors  # here: web.api imports this module
+    nul = nul_errors(body)  # a NUL would reach PostgreSQL, which refuses it with a 500
+    if nul:
+        raise Invalid("the request has invalid fields", nul)
     return schema.load(body)

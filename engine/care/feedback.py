@@ -24,6 +24,7 @@ from engine.core.words import long_date
 COMPLAINT, OTHER = "complaint", "feedback"   # the two workflows
 SOURCES = {"person": "the person", "family": "family", "advocate": "an advocate",
            "professional": "a professional"}
+EARLIEST_FEEDBACK = date(2000, 1, 1)  # nothing a provider records now was received before this
 KINDS = ("compliment", "concern", "complaint", "suggestion")
 FINDINGS = {"upheld": "upheld", "partly_upheld": "partly upheld", "not_upheld": "not upheld"}
 FEEDBACK = by_service("feedback", Feedback, roles=CARE_ROLES)
@@ -45,6 +46,9 @@ def record(session: Session, engine: Any, actor: Actor, person_id: int,
         if received_on > today:
             raise Invalid("feedback cannot be received in the future", {"received_on": [
                 f"{long_date(received_on)} is after today, {long_date(today)}"]})
+        if received_on < EARLIEST_FEEDBACK:
+            raise Invalid("feedback cannot be that old", {"received_on": [
+                f"{long_date(received_on)} is before {long_date(EARLIEST_FEEDBACK)}"]})
         complaint = content["kind"] == "complaint"
         settings = engine.settings
         item = Feedback(

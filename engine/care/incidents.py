@@ -8,9 +8,10 @@ incident as a further reason. Which severities do so is configuration
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any, Optional
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,9 @@ SEVERITIES = ("low", "moderate", "serious")
 KIND_WORDS = {"fall": "fall", "injury": "injury", "medication_error": "medication error",
               "safeguarding_concern": "safeguarding concern", "distress": "distress",
               "missed_visit": "missed visit", "near_miss": "near miss", "other": "incident"}
+
+# Nothing a provider records now happened before this (and far-off years overflow on storing).
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 INCIDENTS = by_service("incident", Incident, roles=CARE_ROLES)
 
@@ -117,7 +121,10 @@ def _validate(session: Session, engine: Any, plan: Optional[Plan], fields: dict[
     errors: dict[str, list[str]] = {}
     occurred = fields["occurred_at"]
     if occurred > now:
-        errors["occurred_at"] = [f"{occurred.isoformat()} is in the future"]
+        errors["occurred_at"] = [f"{_moment_words(engine, occurred)} is in the future"]
+    elif occurred < EARLIEST:
+        errors["occurred_at"] = [f"{_moment_words(engine, occurred)} is before "
+                                 f"{long_date(EARLIEST.date())}"]
     wanted = fields.get("restriction_ids") or []
     if wanted:
         known = restrictive_risks(session, plan)
@@ -127,6 +134,15 @@ def _validate(session: Session, engine: Any, plan: Optional[Plan], fields: dict[
                 f"{risk!r} is not a restriction in the plan in force" for risk in unknown]
     if errors:
         raise Invalid("the incident cannot be reported", errors)
+
+
+def _moment_words(engine: Any, moment: datetime) -> str:
+    """"21 November 2026 at 07:30" where the service is (as given, at the edges of time)."""
+    try:
+        local = moment.astimezone(ZoneInfo(engine.settings["timezone"]))
+    except (OverflowError, ValueError):
+        local = moment
+    return f"{long_date(local.date())} at {local:%H:%M}"
 
 
 def _consider_plan(session: Session, engine: Any, actor: Actor, incident: Incident,

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 from engine.core.rules import RuleContext, check
+from engine.core.words import long_date
 
 from .text import and_join, as_date, blank, missing_fields
 
@@ -103,6 +104,26 @@ def restrictions_justified(ctx: RuleContext) -> list[str]:
             problems.append(f"restriction {risk['id']} is reviewed on {review}, after the plan's "
                             f"next review on {next_review}")
     return problems
+
+
+@check("plan.restriction_review_dates_ahead")
+def restriction_review_dates_ahead(ctx: RuleContext) -> list[str]:
+    """A version staff follow from today cannot carry a restriction whose review is already
+    due or past: the review would be missed the day the version is approved."""
+    problems = []
+    for risk in ctx.subject.content.get("risks") or []:
+        review = as_date(risk.get("review_date")) if risk.get("restrictive") else None
+        if review is not None and review <= ctx.today:
+            when = "today" if review == ctx.today else "already past"
+            problems.append(f"restriction {risk['id']} ({_risk_words(risk)}) is to be reviewed on "
+                            f"{long_date(review)}, {when}: set a review date after "
+                            f"{long_date(ctx.today)}")
+    return problems
+
+
+def _risk_words(risk: dict) -> str:
+    words = (risk.get("description") or "").strip() or "no description"
+    return words if len(words) <= 60 else words[:59].rstrip() + "…"
 
 
 @check("plan.person_involved")

@@ -9,7 +9,7 @@ def test_init_creates_the_schema_and_is_idempotent(tmp_path):
     first = run_cli("init", database_url=url)
     assert first.returncode == 0, first.stderr
     assert "Database upgraded from schema empty to" in first.stdout
-    assert "rule pack support_plan@1.4.0 (30 rules)" in first.stdout
+    assert "rule pack support_plan@1.5.0 (31 rules)" in first.stdout
     second = run_cli("init", database_url=url)
     assert second.returncode == 0 and "Database is up to date" in second.stdout
 
@@ -73,7 +73,7 @@ def test_tokens_are_stored_hashed(database_url, users):
 def test_rules_check_passes_on_the_shipped_definitions(tmp_path):
     result = run_cli("rules", "check", database_url=f"sqlite:///{tmp_path / 'unused.db'}")
     assert result.returncode == 0, result.stderr
-    assert "support_plan@1.4.0: 30 rules" in result.stdout
+    assert "support_plan@1.5.0: 31 rules" in result.stdout
 
 
 def test_rules_check_lists_every_problem_and_exits_1(tmp_path):

@@ -101,7 +101,7 @@ def test_a_reduction_the_person_agrees_to_goes_ahead(api, app, clock):
     api.as_("sam").post(f"/plans/{plan['id']}/reviews", reduction())
     fired = api.as_("max").fire(plan["id"], "reduce_support")
     assert fired.status == 200, fired
-    assert fired.json["event"]["rule_pack"] == "support_plan@1.4.0"
+    assert fired.json["event"]["rule_pack"] == "support_plan@1.5.0"
 
 
 def test_lacking_capacity_needs_a_best_interests_record(api, app, clock):

@@ -105,6 +105,9 @@ def test_the_deadlines_come_from_config(make_app, clock):
     ({"received_on": "20/11/2026"}, "received_on", "Not a valid date."),
     ({"received_on": None}, "received_on", "Field may not be null."),
     ({"colour": "red"}, "colour", "Unknown field."),
+    ({"text": "She waited\x00 all morning"}, "text", "must not contain a NUL character"),
+    ({"from_whom": "Jo\x00"}, "from_whom", "must not contain a NUL character"),
+    ({"received_on": "1000-01-01"}, "received_on", "1 January 1000 is before 1 January 2000"),
 ])
 def test_bad_feedback_is_refused_field_by_field_and_nothing_is_recorded(api, person, body,
                                                                          field, message):

@@ -2,7 +2,7 @@
 incident.* rules; a moderate or serious one starts the plan's review."""
 import pytest
 
-from tests.helpers import active_plan, daily_record, plan_content
+from tests.helpers import Browser, active_plan, daily_record, plan_content, review_record
 
 WHEN = "2026-11-19T14:30:00Z"
 
@@ -245,3 +245,69 @@ def test_a_version_approved_after_the_report_counts_as_the_plan_considered(api, 
     clock.set(clock.now() + timedelta(hours=1))
     assert api.as_("max").fire(plan["id"], "approve").status == 200
     assert fire(api, created["id"], "close_incident", learning=LEARNING).status == 200
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("description", "Found on\x00 the floor", "must not contain a NUL character"),
+    ("people_informed", ["GP", "daugh\x00ter"], "must not contain a NUL character"),
+    ("occurred_at", "0001-01-01T00:00:00+14:00", "is before 1 January 2000"),
+    ("occurred_at", "1900-01-01T00:00:00Z", "is before 1 January 2000"),
+])
+def test_a_report_no_database_could_store_is_refused_not_a_500(api, field, value, message):
+    plan = active_plan(api)
+    response = report(api, plan["person_id"], **{field: value})
+    assert response.status == 422, response
+    assert message in str(response.json["details"][field])
+    assert api.as_("max").get("/incidents").json["incidents"] == []
+
+
+def test_a_nul_in_the_review_is_a_field_error(api):
+    plan = active_plan(api)
+    reported = report(api, plan["person_id"]).json
+    response = fire(api, reported["id"], "review_incident",
+                    notifications={**NOTIFIED, "reason": "no\x00"})
+    assert response.status == 422, response
+    assert response.json["details"]["notifications"]["reason"] == [
+        "must not contain a NUL character"]
+    assert api.as_("max").get(f"/incidents/{reported['id']}").json["state"] == "reported"
+
+
+def test_the_incident_names_the_review_it_opened_and_the_version_that_followed(api, app, clock):
+    """The manager's question: what was learned, and which plans changed because of it."""
+    plan = active_plan(api)
+    low = report(api, plan["person_id"], occurred_at="2026-11-18T10:00:00Z").json
+    created = report(api, plan["person_id"], severity="moderate").json
+    clock.advance(hours=2)
+    review = api.as_("sam").post(f"/plans/{plan['id']}/reviews", {
+        **review_record(decision="revise"), "risks_reviewed": ["r1"]})
+    assert review.status == 201, review
+    assert api.as_("sam").fire(plan["id"], "revise").status == 200
+    api.as_("sam").edit(plan["id"], **plan_content())
+    assert api.as_("max").fire(plan["id"], "approve").status == 200
+    assert fire(api, created["id"], "review_incident", notifications=NOTIFIED).status == 200
+    assert fire(api, created["id"], "close_incident", learning=LEARNING).status == 200
+    changes = api.as_("max").get(f"/incidents/{created['id']}").json["plan_changes"]
+    assert [(c["kind"], c.get("number"), c["on"], c["words"]) for c in changes] == [
+        ("review", 1, "2026-11-20", "Review 1 opened on 20 November 2026, closed on "
+                                    "20 November 2026"),
+        ("version", 2, "2026-11-20", "Version 2 approved on 20 November 2026")]
+    assert changes[0]["review_id"] == review.json["id"]
+    listed = {i["id"]: i["plan_changes"] for i in
+              api.as_("max").get("/incidents?service=riverside").json["incidents"]}
+    assert listed[created["id"]] == changes
+    # The low one, still open, shares the review and the version: both followed it.
+    assert [c["kind"] for c in listed[low["id"]]] == ["review", "version"]
+
+    page = Browser(app, "max").get("/incidents?service=riverside")
+    assert "What changed in the plan" in page
+    assert f'href="/plans/{plan["id"]}/reviews/{review.json["id"]}"' in page
+    assert f'href="/plans/{plan["id"]}/versions/2/changes"' in page
+    assert "Version 2 approved on 20 November 2026" in page and LEARNING in page
+    shown = Browser(app, "max").get(f"/incidents/{created['id']}")
+    assert "What changed in the plan" in shown and "Review 1 opened on 20 November 2026" in shown
+
+
+def test_an_incident_nothing_followed_says_so(api):
+    plan = active_plan(api)
+    created = report(api, plan["person_id"]).json
+    assert api.as_("max").get(f"/incidents/{created['id']}").json["plan_changes"] == []

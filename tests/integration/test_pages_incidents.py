@@ -91,3 +91,70 @@ def test_the_register_page_reviews_and_reduces_a_restriction(app, api):
     assert "10 January 2027" in after
     assert Browser(app, "sam").get("/restrictions").status == 404
     assert Browser(app, "nina").get(f"/incidents/{plan['id']}").status == 404
+
+
+def test_the_report_form_survives_ids_no_database_holds(app, api):
+    plan = active_plan(api)
+    sam = Browser(app, "sam")
+    for query in ("record_id=99999999999999999999999", "plan_id=99999999999999999999999"):
+        page = sam.get(f"/people/{plan['person_id']}/incidents/new?{query}")
+        assert page.status == 200 and "Report an incident" in page, query
+
+
+def test_the_report_forms_problems_are_in_words(app, api):
+    plan = active_plan(api)
+    sam = Browser(app, "sam")
+    form = f"/people/{plan['person_id']}/incidents/new"
+    good = {"occurred_on": "2026-11-20", "occurred_time": "07:30", "kind": "fall",
+            "severity": "low", "description": "Margaret fell in the hall.",
+            "immediate_action": "Checked her for injury and helped her up.",
+            "people_informed": "daughter"}
+    for change, words in [
+            ({"occurred_on": "2026-11-21"}, "21 November 2026 at 07:30 is in the future"),
+            ({"occurred_on": "1999-12-31"}, "31 December 1999 at 07:30 is before 1 January 2000"),
+            ({"occurred_on": "2026-13-45"}, "Enter a real date, and a time as hours and minutes."),
+            ({"kind": "tumble"}, "Choose what happened from the list."),
+            ({"people_informed": "daughter, G\x00P"}, "must not contain a NUL character")]:
+        page = sam.post(form, {**good, **change}, csrf_from=form)
+        assert page.status == 422 and words in page, (change, page.html[-3000:])
+        for bad in ("[&#39;", "T07:30:00", "Must be one of"):
+            assert bad not in page, (change, bad)
+    assert api.as_("max").get("/incidents").json["incidents"] == []
+
+
+def test_a_nul_in_a_step_form_is_refused_and_changes_nothing(app, api):
+    plan = active_plan(api, risks=plan_content()["risks"] + [KNIFE])
+    [row] = api.as_("mia").get("/restrictions?service=riverside").json["restrictions"]
+    mia = Browser(app, "mia")
+    opened = mia.post(f"/restrictions/{row['id']}/transitions/restriction_review_due",
+                      {"version": str(row["version"])}, csrf_from="/restrictions")
+    assert opened.status == 302
+    before = api.as_("mia").get(f"/restrictions/{row['id']}").json
+    done = mia.post(f"/restrictions/{row['id']}/transitions/mark_reviewed", {
+        "version": str(before["version"]), "decision": "keep",
+        "reason": "Still needed\x00 while he settles in.", "next_review_date": "2027-01-10"},
+        csrf_from="/restrictions")
+    assert done.status == 302
+    assert "no record can hold" in mia.get(done.location)
+    assert api.as_("mia").get(f"/restrictions/{row['id']}").json == before
+
+
+def test_the_incidents_trail_reads_in_words(app, api):
+    plan = active_plan(api)
+    incident = api.as_("sam").post(f"/people/{plan['person_id']}/incidents", {
+        "occurred_at": "2026-11-19T14:30:00Z", "kind": "fall", "severity": "low",
+        "description": "Margaret was found on the floor of the kitchen, sitting up.",
+        "immediate_action": "Checked her for injury, helped her up and rang her GP.",
+        "people_informed": ["daughter"], "restriction_ids": []}).json
+    path = f"/incidents/{incident['id']}"
+    version = incident["version"]
+    assert api.as_("mia").post(f"{path}/transitions/review_incident", {
+        "version": version, "notifications": {"family_informed": True}}).status == 200
+    assert api.as_("mia").post(f"{path}/transitions/close_incident", {
+        "version": version + 1, "learning": "Kettle moved."}).status == 422
+    page = Browser(app, "mia").get(path)
+    assert "Review the incident: Reported → Reviewed" in page
+    assert "Close the incident: Reviewed → Closed" in page and ">refused<" in page
+    assert "20 November 2026 at 09:00" in page and "mia (manager)" in page
+    assert "close_incident:" not in page and "2026-11-20 09:00" not in page
+    assert "incident.learning-recorded:" not in page

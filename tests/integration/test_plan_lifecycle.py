@@ -58,8 +58,8 @@ def test_the_whole_lifecycle_from_draft_to_active(api):
     approve = events[3]
     assert approve["from"] == "draft" and approve["to"] == "approved"
     assert approve["comment"] == "Clear, deliverable plan"
-    assert approve["rule_pack"] == "support_plan@1.4.0"
-    assert len(approve["checks"]) == 10 and all(check["passed"] for check in approve["checks"])
+    assert approve["rule_pack"] == "support_plan@1.5.0"
+    assert len(approve["checks"]) == 11 and all(check["passed"] for check in approve["checks"])
     assert all(later["prev_hash"] == earlier["hash"] or later["seq"] != earlier["seq"] + 1
                for earlier, later in zip(events, events[1:]))
 

@@ -6,8 +6,8 @@ from tests.helpers import plan_content
 APPROVE_RULES = [
     "plan.has-outcomes", "plan.outcomes-observable", "plan.outcomes-use-strengths",
     "plan.outcomes-have-actions", "plan.hours-allocated", "plan.risks-complete",
-    "plan.restrictions-justified", "plan.person-involved", "plan.review-date-set",
-    "plan.independent-approver",
+    "plan.restrictions-justified", "plan.restriction-review-dates-ahead",
+    "plan.person-involved", "plan.review-date-set", "plan.independent-approver",
 ]
 VALID = plan_content()
 
@@ -58,6 +58,11 @@ FAILURES = [
      dict(risks=changed(VALID["risks"], "r1", restrictive=True, justification="Best interests",
                         review_date="2027-02-01")),
      "restriction r1 is reviewed on 2027-02-01, after the plan's next review on 2027-01-12"),
+    ("plan.restriction-review-dates-ahead",
+     dict(risks=changed(VALID["risks"], "r1", restrictive=True, justification="Best interests",
+                        review_date="2026-11-19")),
+     "restriction r1 (Scald from the kettle) is to be reviewed on 19 November 2026, "
+     "already past: set a review date after 20 November 2026"),
     ("plan.person-involved", dict(involvement={**VALID["involvement"], "person_views": None}),
      "the person's views in their own words are not recorded"),
     ("plan.person-involved", dict(involvement={**VALID["involvement"],
@@ -226,3 +231,38 @@ def test_a_review_can_start_without_a_reason_once_its_date_has_arrived(api, cloc
     clock.set(datetime(2027, 1, 12, 8, tzinfo=timezone.utc))
     started = api.as_("sam").fire(plan["id"], "start_review")
     assert started.status == 200, started
+
+
+def test_a_revision_is_not_approved_with_a_restriction_review_already_past(api, clock):
+    """The issue's case: a restriction to be reviewed on 20 December, the revision approved on
+    3 January with that date left as it was. Approval is refused and audited; nothing else
+    changes; a review date ahead lets the same revision through."""
+    from tests.helpers import active_plan, review_record
+    knife = {**VALID["risks"][0], "id": "r2", "description": "Kitchen knives in a locked drawer",
+             "restrictive": True, "justification": "Best-interests decision 12 November 2026",
+             "review_date": "2026-12-20"}
+    plan = active_plan(api, risks=[*VALID["risks"], knife])
+    clock.advance(days=44)  # 3 January 2027
+    assert api.as_("max").fire(plan["id"], "start_review", reason="The family asked").status \
+        == 200
+    assert api.as_("sam").post(f"/plans/{plan['id']}/reviews", {
+        **review_record(decision="revise"), "risks_reviewed": ["r1", "r2"]}).status == 201
+    assert api.as_("sam").fire(plan["id"], "revise").status == 200
+    api.as_("sam").edit(plan["id"], **plan_content(risks=[*VALID["risks"], knife],
+                                                   next_review_date="2027-03-01"))
+    before = api.as_("max").get(f"/plans/{plan['id']}").json
+    trail = len(api.as_("max").get(f"/plans/{plan['id']}/audit").json["events"])
+    refused = api.as_("max").fire(plan["id"], "approve")
+    assert refused.status == 422 and refused.json["error"] == "blocked", refused
+    assert [(item["rule"], item["detail"]) for item in refused.json["details"]] == [(
+        "plan.restriction-review-dates-ahead",
+        "restriction r2 (Kitchen knives in a locked drawer) is to be reviewed on 20 December "
+        "2026, already past: set a review date after 3 January 2027")]
+    assert api.as_("max").get(f"/plans/{plan['id']}").json == before
+    assert len(api.as_("max").get(f"/plans/{plan['id']}/audit").json["events"]) == trail + 1
+    api.as_("sam").edit(plan["id"], **plan_content(
+        risks=[*VALID["risks"], {**knife, "review_date": "2027-02-01"}],
+        next_review_date="2027-03-01"))
+    approved = api.as_("max").fire(plan["id"], "approve")
+    assert approved.status == 200, approved
+    assert approved.json["plan"]["state"] == "approved"

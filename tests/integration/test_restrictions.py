@@ -211,3 +211,23 @@ def test_a_revision_that_moves_the_review_date_moves_the_timer(api, app, databas
     assert review_tasks(api) == []   # the old date's timer was cancelled
     run_cli("tick", "--now", "2027-01-05T00:30:00+00:00", database_url=database_url)
     assert len(review_tasks(api)) == 1
+
+
+def test_an_incident_lists_the_restriction_decision_that_followed_it(api, clock):
+    plan = restricted_plan(api)
+    incident = api.as_("sam").post(f"/people/{plan['person_id']}/incidents", {
+        "occurred_at": "2026-11-19T10:00:00Z", "kind": "distress", "severity": "low",
+        "description": "Upset when the drawer was locked before tea.",
+        "immediate_action": "Sat with him, talked it through and made tea together.",
+        "people_informed": ["sister"], "restriction_ids": ["r2"]}).json
+    ident = register(api)[0]["id"]
+    clock.advance(hours=1)
+    assert fire(api, ident, "restriction_review_due").status == 200
+    assert fire(api, ident, "mark_reviewed", decision="reduce",
+                reason="No incidents with knives for four weeks.",
+                reduced_to="Only the chef's knife stays locked away.",
+                next_review_date="2027-01-10").status == 200
+    changes = api.as_("max").get(f"/incidents/{incident['id']}").json["plan_changes"]
+    assert [(c["kind"], c["restriction_id"], c["words"]) for c in changes] == [
+        ("restriction", ident, "Restriction reduced on 20 November 2026: Only the chef's knife "
+                               "stays locked away.")]

@@ -26,7 +26,8 @@ def judged(rule_id, **content):
 @pytest.mark.parametrize("rule_id", [
     "plan.has-outcomes", "plan.outcomes-observable", "plan.outcomes-use-strengths",
     "plan.outcomes-have-actions", "plan.hours-allocated", "plan.risks-complete",
-    "plan.restrictions-justified", "plan.person-involved", "plan.review-date-set",
+    "plan.restrictions-justified", "plan.restriction-review-dates-ahead",
+    "plan.person-involved", "plan.review-date-set",
     "plan.independent-approver", "plan.key-worker-assigned"])
 def test_a_complete_plan_passes(rule_id):
     assert judged(rule_id) == []
@@ -226,6 +227,29 @@ def test_restriction_reviewed_after_the_plans_next_review_is_named_with_both_dat
     assert judged("plan.restrictions-justified",
                   risks=[restriction(review_date="2027-02-01")]) == [
         "restriction r2 is reviewed on 2027-02-01, after the plan's next review on 2027-01-12"]
+
+
+# --- plan.restriction-review-dates-ahead ----------------------------------------------------
+
+def test_a_restriction_reviewed_after_today_passes():
+    assert judged("plan.restriction-review-dates-ahead",
+                  risks=[*VALID["risks"], restriction(review_date="2026-11-21")]) == []
+
+
+def test_a_restriction_review_already_past_or_today_is_named_in_words():
+    assert judged("plan.restriction-review-dates-ahead", risks=[
+        *VALID["risks"], restriction(review_date="2026-11-01"),
+        restriction("r3", review_date=TODAY.isoformat())]) == [
+        "restriction r2 (Leaves the house alone at night) is to be reviewed on 1 November 2026, "
+        "already past: set a review date after 20 November 2026",
+        "restriction r3 (Leaves the house alone at night) is to be reviewed on 20 November 2026, "
+        "today: set a review date after 20 November 2026"]
+
+
+def test_a_past_date_on_a_risk_that_restricts_nothing_or_no_date_is_not_this_rules_concern():
+    assert judged("plan.restriction-review-dates-ahead", risks=[
+        {**VALID["risks"][0], "review_date": "2026-01-01"},
+        restriction(review_date=None)]) == []
 
 
 def test_an_unjustified_risk_that_restricts_nothing_passes():

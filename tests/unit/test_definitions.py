@@ -38,7 +38,7 @@ def test_the_shipped_definitions_are_valid():
                                          "start_review", "complete_review", "reduce_support",
                                          "revise", "reinstate", "increase_support",
                                          "flag_overdue_revision", "close"}
-    assert registry.pack_for(workflow).label == "support_plan@1.4.0"
+    assert registry.pack_for(workflow).label == "support_plan@1.5.0"
 
 
 def test_every_rule_reads_as_a_cannot_proceed_sentence():

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import request
 
-from engine.care import incidents, restrictions
+from engine.care import incident_changes, incidents, restrictions
 from engine.care.plans import PEOPLE
 from engine.care.learning_models import Incident
 from engine.core.errors import Invalid
@@ -45,7 +45,9 @@ def incident_document(incident: Incident) -> dict:
             "reviewed_by": incident.reviewed_by.username if incident.reviewed_by else None,
             "reviewed_at": iso(incident.reviewed_at),
             "closed_by": incident.closed_by.username if incident.closed_by else None,
-            "closed_at": iso(incident.closed_at), "updated_at": iso(incident.updated_at)}
+            "closed_at": iso(incident.closed_at), "updated_at": iso(incident.updated_at),
+            "plan_changes": incident_changes.plan_changes(db.session, incident,
+                                                          engine().today)}
 
 
 def _service_filter() -> str | None:

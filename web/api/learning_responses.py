@@ -9,6 +9,15 @@ from engine.care.incidents import KINDS, SEVERITIES
 from .responses import FIRED_DOCUMENTS, Open, day, fired, when
 
 
+class PlanChangeSchema(Open):
+    kind = fields.Str(required=True, metadata={"enum": ["review", "version", "restriction"]})
+    on = day(required=True)
+    words = fields.Str(required=True)
+    number = fields.Int()
+    review_id = fields.Int(allow_none=True)
+    restriction_id = fields.Int()
+
+
 class IncidentSchema(Open):
     id = fields.Int(required=True)
     workflow = fields.Str()
@@ -38,6 +47,8 @@ class IncidentSchema(Open):
     closed_by = fields.Str(allow_none=True)
     closed_at = when()
     updated_at = when()
+    # The reviews, versions and restriction decisions that followed it, oldest first.
+    plan_changes = fields.List(fields.Nested(PlanChangeSchema), required=True)
 
 
 class IncidentsSchema(Schema):

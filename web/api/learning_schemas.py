@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import fields, validate, validates_schema
 
 from engine.care.incidents import KINDS, SEVERITIES
 from engine.care.restrictions import DECISIONS
 
-from .schemas import ident, not_blank, record_id_range, text
+from .schemas import NoNul, ident, not_blank, record_id_range, text
 
 
-class IncidentCreateSchema(Schema):
+class IncidentCreateSchema(NoNul):
     # Without an offset, a time is read as UTC.
     occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
@@ -26,14 +26,14 @@ class IncidentCreateSchema(Schema):
                          validate=record_id_range())
 
 
-class NotificationsSchema(Schema):
+class NotificationsSchema(NoNul):
     family_informed = fields.Bool(allow_none=True, load_default=None)
     cqc_notification = fields.Bool(allow_none=True, load_default=None)
     safeguarding_referral = fields.Bool(allow_none=True, load_default=None)
     reason = text(2000)
 
 
-class IncidentTransitionSchema(Schema):
+class IncidentTransitionSchema(NoNul):
     version = fields.Int(required=True, strict=True, validate=record_id_range())
     comment = text(2000)
     reason = text(2000)
@@ -41,7 +41,7 @@ class IncidentTransitionSchema(Schema):
     learning = text(4000)
 
 
-class RestrictionTransitionSchema(Schema):
+class RestrictionTransitionSchema(NoNul):
     version = fields.Int(required=True, strict=True, validate=record_id_range())
     comment = text(2000)
     reason = text(2000)

@@ -3,12 +3,40 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 APPROACHES = ("prompting", "coaching", "environmental_adjustment", "communication",
               "practical_support", "accompanying")
 CONSENT = ("given", "best_interests")
+
+
+def nul_errors(value: Any) -> Any:
+    """Where a NUL character hides in a JSON value (PostgreSQL text cannot hold one), as
+    marshmallow-shaped field errors; None when there is none."""
+    if isinstance(value, str):
+        return ["must not contain a NUL character"] if "\x00" in value else None
+    if isinstance(value, dict):
+        found = {key: errors for key, item in value.items()
+                 if (errors := nul_errors(item)) is not None}
+        return found or None
+    if isinstance(value, list):
+        found = {index: errors for index, item in enumerate(value)
+                 if (errors := nul_errors(item)) is not None}
+        return found or None
+    return None
+
+
+class NoNul(Schema):
+    """Refuses a NUL character in any field, as a field error, before anything else."""
+
+    @pre_load
+    def _refuse_nul(self, data, **kwargs):
+        errors = nul_errors(data) if isinstance(data, dict) else None
+        if errors:
+            raise ValidationError(errors)
+        return data
 
 
 class IsoDate(fields.Date):
@@ -157,7 +185,7 @@ class PersonSchema(Schema):
         data["nhs_number"] = number or None
 
 
-class TransitionRequestSchema(Schema):
+class TransitionRequestSchema(NoNul):
     version = fields.Int(required=True, strict=True, validate=record_id_range())
     comment = text(2000)
     reason = text(2000)
@@ -343,7 +371,7 @@ FEEDBACK_KINDS = ("compliment", "concern", "complaint", "suggestion")
 COMPLAINT_FINDINGS = ("upheld", "partly_upheld", "not_upheld")
 
 
-class FeedbackSchema(Schema):
+class FeedbackSchema(NoNul):
     received_on = fields.Date(required=True)
     source = fields.Str(required=True, validate=validate.OneOf(FEEDBACK_SOURCES))
     kind = fields.Str(required=True, validate=validate.OneOf(FEEDBACK_KINDS))

@@ -33,6 +33,11 @@ def fire_from_form(kind: str, ident: int, name: str, *, back: str,
     """
 
     def inputs() -> dict[str, Any]:
+        held = [field for field, value in request.form.items(multi=True) if "\x00" in value]
+        if held:  # PostgreSQL cannot store one: say so rather than fail on writing
+            raise Invalid("the form has a character no record can hold (NUL): remove it and "
+                          "try again", {field: ["must not contain a NUL character"]
+                                        for field in held})
         given = request.form.get("version", "")
         if version is None and not (given.isascii() and given.isdigit()):
             raise Invalid("the form was incomplete: reload the page and try again",

@@ -13,14 +13,14 @@ from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from engine.care import coaching, incident_offer, incidents, restrictions
+from engine.care import coaching, incident_changes, incident_offer, incidents, restrictions
 from engine.care.language import vocabulary_of
 from engine.care.learning_models import Incident
 from engine.care.models import DailyRecord, Plan
 from engine.care.plans import PEOPLE, get_plan
 from engine.core.audit import subject_events
 from engine.core.errors import Invalid, NotFound
-from engine.core.models import AuditEvent
+from engine.core.models import AuditEvent, Service
 from engine.core.words import long_date
 
 from ..api.learning_schemas import IncidentCreateSchema
@@ -68,7 +68,24 @@ def helpers() -> dict[str, Any]:
             "incident_severity": lambda s: SEVERITY_LABELS.get(s, s),
             "incident_when": when, "long_day": day,
             "incidents_since_review": _incidents_since_review,
-            "incident_offer": _offer, "learning_charts": learning_charts}
+            "incident_offer": _offer, "learning_charts": learning_charts,
+            "incident_state": _state_title, "incident_plan_changes": _plan_changes,
+            "service_title": _service_title}
+
+
+def _service_title(name: str) -> str:
+    """A service by its title ("Riverside Homecare"), as the feedback pages name it."""
+    title = db.session.scalar(select(Service.title).where(Service.name == name))
+    return title or name
+
+
+def _state_title(state: str) -> str:
+    states = engine().registry.workflow(incidents.WORKFLOW).states
+    return states[state].title if state in states else state.replace("_", " ")
+
+
+def _plan_changes(incident: Incident) -> list[dict[str, Any]]:
+    return incident_changes.plan_changes(db.session, incident, engine().today)
 
 
 def _month(label: str) -> str:
@@ -198,10 +215,20 @@ def report(person_id: int):
                            severities=SEVERITY_LABELS), 422 if errors else 200
 
 
+def _record_id(given: str | None) -> int | None:
+    """An id from a query string or form, if it could be one (an INTEGER column's range);
+    anything else is no record at all, never a database error."""
+    if given and given.isascii() and given.isdigit() and len(given) <= 10 \
+            and int(given) < 2**31:
+        return int(given)
+    return None
+
+
 def _plan_of(who, given: str | None) -> Plan | None:
-    if given and given.isascii() and given.isdigit():
+    plan_id = _record_id(given)
+    if plan_id is not None:
         try:
-            plan = get_plan(db.session, page_actor(), int(given))
+            plan = get_plan(db.session, page_actor(), plan_id)
         except NotFound:
             plan = None
         if plan is not None and plan.person_id == who.id:
@@ -214,9 +241,9 @@ def _prefill(plan: Plan | None) -> dict[str, Any]:
     now = _local(engine().now())
     values: dict[str, Any] = {"occurred_on": now.date().isoformat(),
                               "occurred_time": now.strftime("%H:%M"), "restriction_ids": []}
-    record_id = request.args.get("record_id", "")
-    record = db.session.get(DailyRecord, int(record_id)) \
-        if record_id.isascii() and record_id.isdigit() and plan is not None else None
+    record_id = _record_id(request.args.get("record_id"))
+    record = db.session.get(DailyRecord, record_id) \
+        if record_id is not None and plan is not None else None
     if record is not None and record.plan_id == plan.id:
         offer = incident_offer.offer_for(db.session, engine().settings, record) or {}
         values.update({"occurred_on": record.date.isoformat(), "kind": offer.get("kind", ""),
@@ -244,11 +271,26 @@ def _payload(values: dict[str, Any], plan: Plan | None) -> dict[str, Any]:
 FIELD_IDS = {"occurred_at": "occurred_on", "restriction_ids": "restrictions"}
 
 
+CHOICES = {"kind": "Choose what happened from the list.",
+           "severity": "Choose how serious it was from the list."}
+
+
+def _words(value: Any) -> list[str]:
+    """Every message in a marshmallow error, however nested (a list item's, a field's)."""
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value
+    return [text for item in items for text in _words(item)]
+
+
 def _field_errors(messages: dict) -> dict[str, str]:
     flat = {}
     for key, value in messages.items():
-        text = value if isinstance(value, str) else " ".join(
-            str(item) for item in (value.values() if isinstance(value, dict) else value))
+        text = " ".join(dict.fromkeys(_words(value)))
+        if "Not a valid datetime." in text:
+            text = "Enter a real date, and a time as hours and minutes."
+        if key in CHOICES and "Must be one of" in text:
+            text = CHOICES[key]  # the list's words, not its internal names
         flat[FIELD_IDS.get(key, key)] = text.replace("Missing data for required field.",
                                                      "Required.")
     return flat
@@ -271,13 +313,47 @@ def show(incident_id: int):
                                                           item.immediate_action}),
                             item.person.name)
     return render_template("pages/incidents/show.html", item=item, options=options,
-                           events=events, risks=risks, coach=coach,
+                           events=events, trail=_trail(workflow, events), risks=risks,
+                           coach=coach,
                            state_title=workflow.states[item.state].title,
                            diagram=state_diagram(workflow, item.state))
 
 
 def _event(event: AuditEvent) -> dict[str, Any]:
     return json.loads(event.body)
+
+
+OUTCOME_WORDS = {"advanced": "done", "blocked": "refused", "denied": "not allowed",
+                 "conflict": "refused: someone had changed it"}
+
+
+def _trail(workflow, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each attempt at a step in words: when (where the service is), who, the step's title,
+    the states' titles, done or refused, and the rules it did not meet by their text."""
+    rows = []
+    for event in events:
+        name = event.get("transition")
+        if not name:
+            continue
+        step = workflow.transitions.get(name)
+        at = event.get("at")
+        try:
+            moment = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
+        except ValueError:
+            moment = None
+
+        def title(state: str | None) -> str:
+            return workflow.states[state].title if state in workflow.states else (state or "—")
+        rows.append({
+            "seq": event.get("seq"), "when": when(moment),
+            "who": f"{event.get('actor')} ({event.get('actor_role')})",
+            "step": step.title if step else name.replace("_", " "),
+            "from": title(event.get("from")), "to": title(event.get("to")),
+            "outcome": event.get("outcome"),
+            "outcome_words": OUTCOME_WORDS.get(event.get("outcome"), event.get("outcome")),
+            "missing": [check.get("detail") or check.get("text")
+                        for check in event.get("checks") or [] if not check.get("passed")]})
+    return rows
 
 
 @learning.post("/incidents/<int:incident_id>/transitions/<name>")
