@@ -11,7 +11,14 @@ from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from engine.care import CARE_ROLES, plan_changes
-from engine.care.models import Acknowledgement, DraftEditor, Person, Plan, PlanVersion
+from engine.care.models import (
+    Acknowledgement,
+    DraftEditor,
+    Person,
+    Plan,
+    PlanVersion,
+    review_date_of,
+)
 from engine.core import audit
 from engine.core.access import Actor
 from engine.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -298,7 +305,8 @@ def add_version(session: Session, plan: Plan, content: dict[str, Any], *, basis:
     number = (plan.current_version or 0) + 1
     session.connection().execute(_INSERT_VERSION, {
         "plan_id": plan.id, "number": number, "content": content, "editors": editors,
-        "approved_by_id": approver.user_id, "approved_at": now, "basis": basis})
+        "approved_by_id": approver.user_id, "approved_at": now, "basis": basis,
+        "next_review_on": review_date_of(content)})
     plan.current_version = number
 
 

@@ -19,8 +19,9 @@ import orjson
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.core import tallies
 from engine.core.clock import as_utc
-from engine.core.models import AuditEvent, AuditHead
+from engine.core.models import AuditEvent, AuditHead, BlockedRuleTally
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("seq", "at", "actor", "actor_role", "workflow", "subject_type", "subject_id",
@@ -40,6 +41,7 @@ PROJECTED = {"at": "at", "actor": "actor", "actor_role": "actor_role", "workflow
 
 _events: Table = AuditEvent.__table__
 _head: Table = AuditHead.__table__
+_BLOCKED: Table = BlockedRuleTally.__table__
 _READ_HEAD = select(_head.c.seq, _head.c.hash).where(_head.c.id == 1).with_for_update()
 _INSERT = insert(_events)
 _MOVE_HEAD = (update(_head).where(_head.c.id == 1)
@@ -88,6 +90,8 @@ def append(session: Session, **fields: Any) -> Recorded:
         "seq": content["seq"], "prev_hash": prev_hash, "hash": digest, "body": body,
         **{column: content[field] for field, column in PROJECTED.items()}})
     connection.execute(_MOVE_HEAD, {"new_seq": content["seq"], "new_hash": digest})
+    if content["outcome"] == "blocked":
+        tallies.add(connection, _BLOCKED, blocked_tally_rows([content]))
     return Recorded(content["seq"], body, digest)
 
 
@@ -112,7 +116,25 @@ def append_many(session: Session, events: list[dict[str, Any]]) -> list[Recorded
         prev_hash = digest
     connection.execute(_INSERT, rows)
     connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
+    tallies.add(connection, _BLOCKED, blocked_tally_rows(
+        [fields for fields in events if fields["outcome"] == "blocked"]))
     return recorded
+
+
+def blocked_tally_rows(contents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What blocked events add to blocked_rule_tallies: one per failed check, by service and
+    rule (`contents` are events' fields or bodies; other outcomes add nothing)."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for content in contents:
+        if content.get("outcome") != "blocked":
+            continue
+        for check in content.get("checks") or []:
+            if not check.get("passed"):
+                key = (content.get("service") or "", check["rule"])
+                row = rows.setdefault(key, {"service": key[0], "rule": key[1], "count": 0,
+                                            "text": check.get("text") or ""})
+                row["count"] += 1
+    return list(rows.values())
 
 
 def record_change(session: Session, *, at: datetime, actor: Any, workflow: str,
