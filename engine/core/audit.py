@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generator
@@ -195,39 +196,182 @@ def verify_chain(session: Session, batch: int = 5000,
 
     `after` = (seq, hash) of an event already vouched for (a signed checkpoint's head): the
     walk starts at the event after it and expects it to link to that hash.
-    Rows are read through the database driver directly and bodies parsed with orjson: this
-    walk is the one place where a million events are read at once.
+
+    Two checks run side by side. The walk streams only what the hash needs (seq, prev_hash,
+    hash, body) through the database driver, `batch` rows at a time, and checks each event's
+    number, its link and its hash. The projected columns (actor, service, outcome, …) are
+    compared with the hashed body set-wise, by one SQL query on a second connection, in a
+    thread: the database parses the bodies while Python hashes them. The first event either
+    finds is described exactly (row_problem) and reported.
     """
     last_seq, prev_hash = after or (0, GENESIS)
-    expected_seq, checked = last_seq + 1, 0
-    for row in _raw_rows_in_order(session, batch, last_seq):
-        seq = row[0]
-        if seq != expected_seq:
-            return ChainReport(False, checked, expected_seq,
-                               f"event {expected_seq} is missing (next is {seq})")
-        problem = row_problem(row, prev_hash)
-        if problem:
-            return ChainReport(False, checked, seq, problem)
-        prev_hash, expected_seq, checked = row[2], expected_seq + 1, checked + 1
-    last_seq = expected_seq - 1
+    columns = _ColumnCheck(session, last_seq)
+    try:
+        walked = _walk(session, batch, last_seq, prev_hash)
+    finally:
+        mismatch = columns.result()
+    if mismatch is not None and (walked.bad_seq is None or mismatch < walked.bad_seq):
+        problem = _column_problem(session, mismatch, walked.bad_seq, last_seq)
+        if problem is not None:
+            return problem
+    if walked.bad_seq is not None:
+        return ChainReport(False, walked.checked, walked.bad_seq, walked.problem)
     head_seq, head_hash = session.execute(select(_head.c.seq, _head.c.hash)).one_or_none() or (
         0, GENESIS)
-    if (head_seq, head_hash) != (last_seq, prev_hash):
-        return ChainReport(False, checked, last_seq + 1 if head_seq > last_seq else head_seq,
-                           f"the chain ends at event {last_seq} but its head records event "
+    end = last_seq + walked.checked
+    if (head_seq, head_hash) != (end, walked.last_hash):
+        return ChainReport(False, walked.checked, end + 1 if head_seq > end else head_seq,
+                           f"the chain ends at event {end} but its head records event "
                            f"{head_seq}: events were deleted from the end, or the head edited")
-    return ChainReport(True, checked)
+    return ChainReport(True, walked.checked)
 
 
-def row_problem(row, prev_hash: str | None) -> str | None:
+@dataclass(frozen=True)
+class _Walked:
+    checked: int
+    last_hash: str
+    bad_seq: int | None = None
+    problem: str | None = None
+
+
+def _walk(session: Session, batch: int, last_seq: int, prev_hash: str) -> _Walked:
+    """Numbers, links and hashes of the events after `last_seq`, in order."""
+    expected, sha256 = last_seq + 1, hashlib.sha256
+    for seq, row_prev, row_hash, body in _hash_rows(session, batch, last_seq):
+        if seq != expected:
+            return _Walked(expected - last_seq - 1, prev_hash, expected,
+                           f"event {expected} is missing (next is {seq})")
+        if row_prev != prev_hash or sha256(body).hexdigest() != row_hash:
+            text = body.decode("utf-8") if isinstance(body, bytes) else body
+            problem = row_problem((seq, row_prev, row_hash, text), prev_hash, projected=False)
+            return _Walked(expected - last_seq - 1, prev_hash, seq, problem)
+        prev_hash, expected = row_hash, expected + 1
+    return _Walked(expected - last_seq - 1, prev_hash)
+
+
+def _hash_rows(session: Session, batch: int, after_seq: int) -> Generator[tuple, None, None]:
+    """(seq, prev_hash, hash, body as UTF-8 bytes) of the events after `after_seq`, in order,
+    streamed by one statement: a server-side cursor on PostgreSQL, a stepping cursor on SQLite."""
+    connection = session.connection()
+    driver_connection = connection.connection.driver_connection
+    if driver_connection is None:  # the pooled connection was invalidated or detached
+        raise RuntimeError("the session's database connection is no longer usable")
+    if connection.dialect.name == "postgresql":
+        cursor = driver_connection.cursor(name=f"sw_verify_{id(session):x}")
+        cursor.itersize = batch
+        sql = ("SELECT seq, prev_hash, hash, convert_to(body, 'UTF8') FROM audit_events "
+               "WHERE seq > %s ORDER BY seq")
+    else:
+        cursor = driver_connection.cursor()
+        sql = ("SELECT seq, prev_hash, hash, CAST(body AS BLOB) FROM audit_events "
+               "WHERE seq > ? ORDER BY seq")
+    cursor.arraysize = batch
+    try:
+        cursor.execute(sql, (after_seq,))
+        while True:
+            rows = cursor.fetchmany(batch)
+            if not rows:
+                return
+            yield from rows
+    finally:
+        cursor.close()
+
+
+# The projected columns against the hashed body, for every event at once: the first event whose
+# columns (or chain fields) differ from its body. Text compared as each database writes JSON.
+_SQLITE_FIELDS = ", ".join(f"'$.{field}'" for field in ("seq", "prev_hash", *(
+    field for field in PROJECTED if field != "action")))
+_SQLITE_COLUMNS = ", ".join(("seq", "prev_hash", *(
+    "substr(at, 1, 10) || 'T' || substr(at, 12) || 'Z'" if field == "at" else column
+    for field, column in PROJECTED.items() if field != "action")))
+_SQLITE_MISMATCH = (
+    f"SELECT seq FROM audit_events WHERE seq > ? AND ("
+    f"json_extract(body, {_SQLITE_FIELDS}) IS NOT json_array({_SQLITE_COLUMNS}) "
+    f"OR coalesce(json_extract(body, '$.action'), '{TRANSITION}') IS NOT action) "
+    f"ORDER BY seq LIMIT 1")
+_POSTGRES_TEXT = {"at": "to_char(at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+                  "subject_id": "subject_id::text"}
+_POSTGRES_MISMATCH = (
+    "SELECT seq FROM (SELECT *, body::jsonb AS b FROM audit_events WHERE seq > %s) AS e WHERE "
+    + " OR ".join([
+        "b->>'seq' IS DISTINCT FROM seq::text", "b->>'prev_hash' IS DISTINCT FROM prev_hash",
+        f"coalesce(b->>'action', '{TRANSITION}') IS DISTINCT FROM action",
+        *(f"b->>'{field}' IS DISTINCT FROM {_POSTGRES_TEXT.get(field, column)}"
+          for field, column in PROJECTED.items() if field != "action")])
+    + " ORDER BY seq LIMIT 1")
+
+
+class _ColumnCheck:
+    """The set-wise column check, run on its own connection in a thread while the walk runs
+    (in the caller's thread, on the same connection, for an in-memory SQLite database)."""
+
+    def __init__(self, session: Session, after_seq: int):
+        bind = session.connection().engine
+        self._found: list[int | None] = []
+        self._error: list[BaseException] = []
+        self._thread: threading.Thread | None = None
+        if bind.url.database in (None, "", ":memory:") and bind.dialect.name == "sqlite":
+            self._run(lambda: session.connection(), after_seq)
+        else:
+            self._thread = threading.Thread(target=self._own, args=(bind, after_seq),
+                                            name="audit-column-check", daemon=True)
+            self._thread.start()
+
+    def _own(self, bind: Any, after_seq: int) -> None:
+        with bind.connect() as connection:
+            self._run(lambda: connection, after_seq)
+
+    def _run(self, connect: Any, after_seq: int) -> None:
+        try:
+            driver = connect().connection.driver_connection
+            postgres = connect().dialect.name == "postgresql"
+            cursor = driver.cursor()
+            try:
+                cursor.execute(_POSTGRES_MISMATCH if postgres else _SQLITE_MISMATCH,
+                               (after_seq,))
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+            self._found.append(row[0] if row else None)
+        except Exception as error:  # noqa: BLE001  e.g. a body that is not JSON
+            self._error.append(error)
+
+    def result(self) -> int | None:
+        """The first event whose columns differ from its body; `after_seq + 1` when the
+        database could not tell (a body it cannot parse): then every event is checked in
+        Python from there (_column_problem)."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._error:
+            return 0
+        return self._found[0] if self._found else None
+
+
+def _column_problem(session: Session, first: int, walk_bad: int | None,
+                    last_seq: int) -> ChainReport | None:
+    """The exact problem of the first event from `first` on (up to the walk's first bad one)
+    whose columns differ from its hashed body, if one does."""
+    for row in _raw_rows_in_order(session, 5000, max(first, last_seq + 1) - 1):
+        if walk_bad is not None and row[0] >= walk_bad:
+            return None
+        problem = _disagreement(row)
+        if problem:
+            return ChainReport(False, row[0] - last_seq - 1, row[0],
+                               f"event {row[0]} was edited: {problem}")
+    return None
+
+
+def row_problem(row, prev_hash: str | None, projected: bool = True) -> str | None:
     """What is wrong with one raw event row (see _COLUMNS), given the hash it should follow
-    (None: do not check the link)."""
+    (None: do not check the link); without `projected`, only its link and hash."""
     seq, row_prev, row_hash, body = row[0], row[1], row[2], row[3]
     if prev_hash is not None and row_prev != prev_hash:
         return (f"event {seq} does not follow event {seq - 1}: reordered, or "
                 "an earlier event was replaced")
     if hashlib.sha256(body.encode("utf-8")).hexdigest() != row_hash:
         return f"event {seq} was edited after it was written"
+    if not projected:
+        return None
     problem = _disagreement(row)
     return f"event {seq} was edited: {problem}" if problem else None
 
@@ -248,7 +392,12 @@ _COLUMNS = ("seq", "prev_hash", "hash", "body", *PROJECTED.values())
 
 def _disagreement(row) -> str | None:
     """A projected column or the chain fields that differ from the hashed body, if any."""
-    content = orjson.loads(row[3])
+    try:
+        content = orjson.loads(row[3])
+    except orjson.JSONDecodeError:
+        return "its body is not a JSON record"
+    if not isinstance(content, dict):
+        return "its body is not a JSON record"
     if content.get("seq") != row[0] or content.get("prev_hash") != row[1]:
         return "its body names another place in the chain"
     for index, field in enumerate(_PROJECTED_FIELDS, start=4):
