@@ -76,3 +76,22 @@ def test_a_body_that_is_not_json_is_named_even_rehashed(database_url, trail):
     assert result.returncode == 1
     assert "BROKEN at event 4: event 4 was edited: its body is not a JSON record" \
         in result.stderr
+
+
+def test_split_column_checks_name_the_first_edit_in_either_range(app, database_url, trail,
+                                                                 monkeypatch):
+    from engine.core import audit
+    from web.extensions import db
+    monkeypatch.setattr(audit._ColumnCheck, "PARTS", 2)
+    monkeypatch.setattr(audit._ColumnCheck, "SPLIT_FROM", 1)
+    tamper(database_url, "UPDATE audit_events SET actor = 'mia' WHERE seq = 5")
+    with app.app_context():
+        report = audit.verify_chain(db.session)
+        db.session.remove()
+    assert (report.ok, report.bad_seq, report.checked) == (False, 5, 4)
+    tamper(database_url, "UPDATE audit_events SET outcome = 'advanced' WHERE seq = 1")
+    with app.app_context():
+        report = audit.verify_chain(db.session)
+        db.session.remove()
+    assert (report.ok, report.bad_seq) == (False, 1)
+    assert report.problem.startswith("event 1 was edited: column outcome says 'advanced'")
