@@ -336,3 +336,31 @@ def test_the_counters_follow_each_write(app, api, clock):
     assert after["blocking_rules"]["blocked_attempts"] == 3
     for section in SECTIONS:
         assert after[section] == expected[section], section
+
+
+def test_the_migration_counts_what_was_written_before_the_counters(app, api, clock):
+    """Migration 0012 counts existing rows once: dropped back to 0009 and upgraded again, the
+    same history gives the same report."""
+    from alembic import command
+
+    from engine.schema import alembic_config
+    build_history(app, api, clock)
+
+    def reports():
+        with app.app_context():
+            policy = ReportPolicy.from_engine(app.extensions["strengthwise"])
+            figures = {(service, day): governance_report(db.session, service,
+                                                         date.fromisoformat(day), policy)
+                       for service in SERVICES for day in DAYS}
+            db.session.remove()
+        return figures
+
+    before = reports()
+    with app.app_context():
+        db.session.remove()
+        for target in ("0009", "head"):
+            with db.engine.begin() as connection:
+                getattr(command, "downgrade" if target == "0009" else "upgrade")(
+                    alembic_config(connection), target)
+        db.engine.dispose()
+    assert reports() == before
