@@ -1,7 +1,8 @@
 """The audit trail and the governance report at size: `verify_chain` over 1,000,000 hash-chained
-events on file-backed SQLite, and one `strengthwise audit verify` run over them (target ≥ 100,000
+events on file-backed SQLite, and one `strengthwise audit verify` run over them (target ≥ 200,000
 events/s); the governance report of one service with 10,000 plans and 200,000 daily records
-(target ≤ 500 ms) on SQLite and, when a server answers, PostgreSQL.
+(targets: ≤ 500 ms cold, ≤ 200 ms warm median) on SQLite and, when a server answers,
+PostgreSQL (run by bench/governance.py).
 
 Every event is written as engine.audit.append writes it: the body is canonical() of the content
 (the previous event's hash included) and the hash is event_hash(body).
@@ -40,11 +41,32 @@ from engine.care.models import (
     Review,
     ReviewCycle,
     Supervision,
+    record_tally_rows,
+    review_date_of,
+    review_rating_rows,
 )
-from engine.core.audit import GENESIS, HASHED_FIELDS, PROJECTED, canonical, event_hash, verify_chain
+from engine.core.audit import (
+    GENESIS,
+    HASHED_FIELDS,
+    PROJECTED,
+    blocked_tally_rows,
+    canonical,
+    event_hash,
+    verify_chain,
+)
 from engine.core.clock import as_utc
 from engine.core.definitions import Registry
-from engine.core.models import AuditEvent, AuditHead, Service, Task, Timer, User, user_services
+from engine.core.models import (
+    AuditEvent,
+    AuditHead,
+    BlockedRuleTally,
+    Service,
+    Task,
+    Timer,
+    User,
+    user_services,
+)
+from engine.care.models import RecordTally, ReviewRating
 from web.extensions import db
 
 from .common import (
@@ -67,13 +89,13 @@ from .common import (
 )
 
 EVENTS = 1_000_000
-MIN_RATE = 100_000.0             # events verified per second
+MIN_RATE = 200_000.0             # events verified per second
 CHUNK = 20_000                   # events per transaction while seeding
 SERVICES = 20                    # in the verify trail
 PLANS, RECORDS = 10_000, 200_000
 STAFF = 120                      # active key workers of the governance service
-REPORT_MS = 500.0
-RUNS = 5                         # warm governance reports, after one cold
+COLD_MS, WARM_MS = 500.0, 200.0  # the governance report: first on a new engine, then again
+RUNS = 9                         # warm governance reports, after one cold
 TODAY = NOW.date()               # 2026-11-20, the service's date at NOW in London
 ZONE = ZoneInfo("Europe/London")
 # The sections of governance_report, each timed inside the warm reports.
@@ -85,12 +107,11 @@ REPORT_KEYS = ("service", "as_of", "plans_by_state", "review_timeliness", "overd
 
 
 def main() -> None:
-    """Time verify over the big trail, then the governance report on each backend."""
+    """Time verify over the big trail (the governance report: bench/governance.py)."""
     print(f"audit: {machine()}")
     moves = Moves(load_registry(load_settings()))
     with scratch_dir() as directory:
         bench_verify(directory / "trail.db", moves)
-    bench_governance(moves)
 
 
 # --- audit events as the engine writes them --------------------------------------------------
@@ -425,7 +446,7 @@ class ServiceData:
             "id": next(self.ids["plan_versions"]), "plan_id": plan_id, "number": 1,
             "content": content, "editors": [worker["username"]],
             "approved_by_id": self.manager["id"], "approved_at": utc(approved, 12),
-            "basis": "approval"})
+            "basis": "approval", "next_review_on": review_date_of(content)})
         draft = None
         if state == "draft":
             draft = {**content, "commissioned_hours_per_week": 9.0}
@@ -527,6 +548,7 @@ class ServiceData:
         self.tables["review_cycles"].append({
             "id": cycle_id, "plan_id": plan_id, "number": number, "opened_at": opened_at,
             "trigger": "the review date arrived", "evidence_since": opened - timedelta(days=365),
+            "due_on": due,  # the plan's review date when it opened, as the engine writes it
             "closed_at": utc(closed, 15) if closed else None, "closed_by": closed_by})
         self._review_task(plan_id, worker, opened, opened_at, closed)
         if closed_by in ("complete_review", "reduce_support", "revise") or (
@@ -777,12 +799,42 @@ def seed_governance(data: ServiceData, events: list[dict[str, Any]], chain: Chai
             insert_rows(connection, table, rows)
         insert_rows(connection, AuditEvent.__table__, events)
         chain.move_head(connection)
+        for table, rows in tallies_of(data, events).items():
+            insert_rows(connection, table, rows)
         sync_sequences(connection, (table for table in TABLES if "id" in table.c))
     settle(db.engine)
     report = verify_chain(db.session)
     require(report.ok and report.checked == len(events), f"the governance trail: {report}")
     db.session.remove()
     return time.perf_counter() - started
+
+
+def tallies_of(data: ServiceData, events: list[dict[str, Any]]) -> dict[Any, list[dict]]:
+    """The counters the engine keeps current as it writes these rows (record_tallies,
+    review_ratings, blocked_rule_tallies), from the engine's own row functions, summed."""
+    plans = {plan["id"]: plan["service_id"] for plan in data.tables["plans"]}
+    records = [row for record in data.tables["daily_records"] for row in record_tally_rows(
+        plans[record["plan_id"]], record["date"], record["vocabulary"],
+        record["language_flags"])]
+    ratings = [row for review in data.tables["reviews"]
+               for row in review_rating_rows(review["id"], review["content"])]
+    blocked = blocked_tally_rows([json.loads(event["body"]) for event in events
+                                  if event["outcome"] == "blocked"])
+    return {table.__table__: summed(table.__table__, rows) for table, rows in (
+        (RecordTally, records), (ReviewRating, ratings), (BlockedRuleTally, blocked))}
+
+
+def summed(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with one per primary key, their counts added (the first row's other values)."""
+    keys = [column.name for column in table.primary_key.columns]
+    by_key: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[name] for name in keys)
+        if key in by_key:
+            by_key[key]["count"] += row["count"]
+        else:
+            by_key[key] = dict(row)
+    return list(by_key.values())
 
 
 def governance_on(label: str, url: str) -> None:
@@ -795,13 +847,13 @@ def governance_on(label: str, url: str) -> None:
         report = governance_report(db.session, SERVICE, TODAY, policy)
         db.session.remove()
     median, slowest = statistics.median(warm.samples) * 1000, max(warm.samples) * 1000
-    print(f"  {label}:")
+    print(f"  {label} ({machine()}):")
     check_report(report)
     print(f"    governance_report: cold {cold.mean_ms:.0f} ms; warm, {RUNS} runs: "
           f"median {median:.0f} ms, max {slowest:.0f} ms")
-    print("    " + judge("cold", cold.mean_ms, REPORT_MS, " ms"))
-    print("    " + judge("warm median", median, REPORT_MS, " ms"))
-    print("    " + judge("warm max", slowest, REPORT_MS, " ms"))
+    print("    " + judge("cold", cold.mean_ms, COLD_MS, " ms"))
+    print("    " + judge("warm median", median, WARM_MS, " ms"))
+    print(f"    warm max {slowest:.0f} ms (ratio to the warm target {slowest / WARM_MS:.2f})")
     print("    sections, median of the warm runs (ms): " + ", ".join(
         f"{name} {statistics.median(spent):.1f}" for name, spent in
         sorted(sections.items(), key=lambda item: -statistics.median(item[1]))))

@@ -7,14 +7,13 @@ too, so the pages, the API and any CLI apply one policy.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.care import learning_report
@@ -26,14 +25,24 @@ from engine.care.models import (
     Person,
     Plan,
     PlanVersion,
+    RecordTally,
     Review,
     ReviewCycle,
+    ReviewRating,
     Supervision,
 )
 from engine.care.records import TEXT_FIELDS as RECORD_TEXT
 from engine.core.access import Actor
 from engine.core.errors import Forbidden, NotFound
-from engine.core.models import AuditEvent, Service, Task, Timer, User, user_services
+from engine.core.models import (
+    AuditEvent,
+    BlockedRuleTally,
+    Service,
+    Task,
+    Timer,
+    User,
+    user_services,
+)
 from engine.core.scope import in_services
 from engine.core.tasks import OPEN_STATUSES
 
@@ -164,27 +173,35 @@ def review_timeliness(session: Session, service_id: int, today: date,
     someone started it). It is on time if it closed no later than `review_grace_days` (config
     review.review_task_due_days) after it fell due; otherwise it is late, by the days past
     that deadline. All dates are the service's local dates.
+
+    One query reads only the columns shown; for a cycle written before cycles kept the date
+    they fell due, a second one picks the review timer set before it opened.
     """
     zone, since = policy.zone, _year_before(today)
-    rows = session.execute(
-        select(ReviewCycle, Plan.id, Person.name)
+    grace = timedelta(days=policy.review_grace_days)
+    connection = session.connection()  # Core rows: no ORM loading for thousands of them
+    rows = connection.execute(
+        select(Plan.id, Person.name, ReviewCycle.number, ReviewCycle.closed_at,
+               ReviewCycle.closed_by, ReviewCycle.due_on, ReviewCycle.id)
+        .select_from(ReviewCycle)
         .join(Plan, ReviewCycle.plan_id == Plan.id).join(Person, Plan.person_id == Person.id)
         .where(Plan.service_id == service_id, ReviewCycle.closed_by.in_(policy.completing),
                ReviewCycle.closed_at >= _start_of(since, zone))
         .order_by(ReviewCycle.closed_at, ReviewCycle.id)).all()
-    schedules = _review_timers(session, {plan_id for _, plan_id, _ in rows})
+    legacy = _legacy_due_dates(connection, [row[6] for row in rows if row[5] is None], zone)
     reviews = []
-    for cycle, plan_id, person in rows:
-        assert cycle.closed_at is not None  # the query compares closed_at: NULLs never match
-        closed_on = cycle.closed_at.astimezone(zone).date()
+    for plan_id, person, number, closed_at, closed_by, due_on, cycle_id in rows:
+        assert closed_at is not None  # the query compares closed_at: NULLs never match
+        closed_on = closed_at.astimezone(zone).date()
         if closed_on > today:
             continue
-        due_on = cycle.due_on or _fell_due_on(cycle, schedules.get(plan_id, []), zone)
-        deadline = due_on + timedelta(days=policy.review_grace_days)
+        if due_on is None:
+            due_on = legacy[cycle_id]
+        deadline = due_on + grace
         reviews.append({
-            "plan_id": plan_id, "person": person, "cycle": cycle.number,
+            "plan_id": plan_id, "person": person, "cycle": number,
             "due_on": due_on.isoformat(), "deadline": deadline.isoformat(),
-            "completed_on": closed_on.isoformat(), "completed_by": cycle.closed_by,
+            "completed_on": closed_on.isoformat(), "completed_by": closed_by,
             "on_time": closed_on <= deadline, "days_late": max(0, (closed_on - deadline).days)})
     on_time = sum(1 for review in reviews if review["on_time"])
     return {"from": since.isoformat(), "to": today.isoformat(),
@@ -233,21 +250,17 @@ def task_figures(session: Session, service_id: int, today: date) -> dict[str, An
 
 def blocking_rules(session: Session, service_name: str, limit: int = 10) -> dict[str, Any]:
     """The rules that most often refused a transition in the service, from the failed checks
-    of its blocked audit events (the hashed bodies), most frequent first."""
-    counts: Counter[str] = Counter()
-    texts: dict[str, str] = {}
-    attempts = 0
-    for body in session.scalars(select(AuditEvent.body).where(
-            AuditEvent.service == service_name, AuditEvent.outcome == "blocked")):
-        attempts += 1
-        for check in json.loads(body).get("checks") or []:
-            if not check.get("passed"):
-                counts[check["rule"]] += 1
-                texts.setdefault(check["rule"], check.get("text") or "")
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    of its blocked audit events, most frequent first: counted as each blocked event is
+    appended (blocked_rule_tallies), the attempts by an index on the events."""
+    attempts = session.execute(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.service == service_name, AuditEvent.outcome == "blocked")).scalar_one()
+    ranked = session.execute(
+        select(BlockedRuleTally.rule, BlockedRuleTally.text, BlockedRuleTally.count)
+        .where(BlockedRuleTally.service == service_name)
+        .order_by(BlockedRuleTally.count.desc(), BlockedRuleTally.rule).limit(limit)).all()
     return {"blocked_attempts": attempts,
-            "rules": [{"rule": rule, "text": texts[rule], "count": count}
-                      for rule, count in ranked]}
+            "rules": [{"rule": rule, "text": text, "count": count}
+                      for rule, text, count in ranked]}
 
 
 def recording_quality(session: Session, service_id: int, today: date, window_days: int = 90,
@@ -257,36 +270,47 @@ def recording_quality(session: Session, service_id: int, today: date, window_day
 
     Only what the coach in use now flags counts: a record judged under an older vocabulary is
     judged again (so a service is not marked down for what the coach no longer flags, such as
-    clinical terms); a record judged under the current one keeps its stored flags.
+    clinical terms); a record judged under the current one keeps its stored flags. Both are
+    summed from record_tallies (kept current by each record written); only records of an
+    older vocabulary are read.
     """
     since = today - timedelta(days=window_days - 1)
-    in_window = (Plan.service_id == service_id, DailyRecord.date >= since,
-                 DailyRecord.date <= today)
-    records = session.execute(select(func.count()).select_from(DailyRecord)
-                              .join(Plan, DailyRecord.plan_id == Plan.id)
-                              .where(*in_window)).scalar_one()  # COUNT: always one row
     current = vocabulary.label if vocabulary is not None else None
-    # Only flagged records of the current vocabulary are read and parsed: most have no flags.
-    stored = select(DailyRecord.language_flags).join(Plan, DailyRecord.plan_id == Plan.id) \
-        .where(*in_window, cast(DailyRecord.language_flags, String) != "[]")
-    if current is not None:
-        stored = stored.where(DailyRecord.vocabulary == current)
-    flag_lists = list(session.scalars(stored))
-    if current is not None:
-        older = session.execute(
-            select(*(getattr(DailyRecord, name) for name in RECORD_TEXT))
-            .join(Plan, DailyRecord.plan_id == Plan.id)
-            .where(*in_window, DailyRecord.vocabulary != current))
-        flag_lists += [vocabulary.flags(dict(zip(RECORD_TEXT, row))) for row in older]
+    records = rejudge = flagged = 0
     terms: Counter[str] = Counter()
     by_category: Counter[str] = Counter()
     categories: dict[str, str] = {}
-    for flags in flag_lists:
-        for flag in {flag["term"]: flag for flag in flags or []}.values():
-            terms[flag["term"]] += 1
-            categories[flag["term"]] = flag.get("category", "")
-        by_category.update({flag.get("category", "") for flag in flags or []})
-    flagged = sum(1 for flags in flag_lists if flags)
+    for judged_under, kind, name, category, count in session.execute(
+            select(RecordTally.vocabulary, RecordTally.kind, RecordTally.name,
+                   func.max(RecordTally.category), func.sum(RecordTally.count))
+            .where(RecordTally.service_id == service_id, RecordTally.date >= since,
+                   RecordTally.date <= today)
+            .group_by(RecordTally.vocabulary, RecordTally.kind, RecordTally.name)):
+        judged_now = current is None or judged_under == current
+        if kind == "records":
+            records += count
+            rejudge += 0 if judged_now else count
+        elif not judged_now:
+            continue  # judged again below
+        elif kind == "flagged":
+            flagged += count
+        elif kind == "term":
+            terms[name] += count
+            categories[name] = category
+        elif kind == "category":
+            by_category[name] += count
+    if rejudge:
+        for row in session.execute(
+                select(*(getattr(DailyRecord, name) for name in RECORD_TEXT))
+                .join(Plan, DailyRecord.plan_id == Plan.id)
+                .where(Plan.service_id == service_id, DailyRecord.date >= since,
+                       DailyRecord.date <= today, DailyRecord.vocabulary != current)):
+            found = vocabulary.flags(dict(zip(RECORD_TEXT, row)))
+            flagged += bool(found)
+            for flag in {flag["term"]: flag for flag in found}.values():
+                terms[flag["term"]] += 1
+                categories[flag["term"]] = flag.get("category", "")
+            by_category.update({flag.get("category", "") for flag in found})
     clean = records - flagged
     ranked = sorted(terms.items(), key=lambda item: (-item[1], item[0]))[:top]
     return {"from": since.isoformat(), "to": today.isoformat(), "window_days": window_days,
@@ -300,19 +324,25 @@ def recording_quality(session: Session, service_id: int, today: date, window_day
 
 def outcome_progress(session: Session, service_id: int,
                      policy: ReportPolicy) -> dict[str, Any]:
-    """The progress ratings of each open plan's latest completed review, counted by rating."""
-    rows = session.execute(
-        select(Review.plan_id, Review.content).join(ReviewCycle, Review.cycle_id == ReviewCycle.id)
+    """The progress ratings of each open plan's latest completed review, counted by rating.
+    The database picks each plan's latest completed review and sums its review_ratings (kept
+    current whenever a review is written)."""
+    latest = (
+        select(Review.plan_id, func.max(ReviewCycle.number).label("number"))
+        .join(ReviewCycle, Review.cycle_id == ReviewCycle.id)
         .join(Plan, Review.plan_id == Plan.id)
         .where(Plan.service_id == service_id, Plan._state.not_in(policy.finished),
                ReviewCycle.closed_by.in_(policy.completing))
-        .order_by(Review.plan_id, ReviewCycle.number.desc())).all()
-    latest: dict[int, dict[str, Any]] = {}
-    for plan_id, content in rows:
-        latest.setdefault(plan_id, content)
-    ratings = Counter(rating["rating"] for content in latest.values()
-                      for rating in content.get("outcome_ratings") or [])
-    return {"plans_reviewed": len(latest), "outcomes_rated": sum(ratings.values()),
+        .group_by(Review.plan_id).subquery())
+    plans_reviewed = session.execute(select(func.count()).select_from(latest)).scalar_one()
+    ratings = Counter(dict(session.execute(
+        select(ReviewRating.rating, func.sum(ReviewRating.count)).select_from(latest)
+        .join(ReviewCycle, (ReviewCycle.plan_id == latest.c.plan_id)
+              & (ReviewCycle.number == latest.c.number))
+        .join(Review, Review.cycle_id == ReviewCycle.id)
+        .join(ReviewRating, ReviewRating.review_id == Review.id)
+        .group_by(ReviewRating.rating)).all()))
+    return {"plans_reviewed": plans_reviewed, "outcomes_rated": sum(ratings.values()),
             "ratings": {rating: ratings.get(rating, 0) for rating in RATINGS},
             "progressing_share": _share(ratings["achieved"] + ratings["progressing"],
                                         sum(ratings.values()))}
@@ -370,7 +400,7 @@ def _in_review_past_task_due(session: Session, service_id: int, today: date,
                              policy: ReportPolicy) -> list[dict[str, Any]]:
     """Plans under review past their deadline: the date the open review fell due plus the
     grace days, or an open "complete the review" task past its due date, whichever is first."""
-    cycles = session.execute(
+    cycles = session.connection().execute(
         select(Plan.id, Person.name, Plan._state, ReviewCycle.due_on)
         .join(Person, Plan.person_id == Person.id)
         .join(ReviewCycle, (ReviewCycle.plan_id == Plan.id) & ReviewCycle.closed_at.is_(None))
@@ -397,27 +427,23 @@ def _in_review_past_task_due(session: Session, service_id: int, today: date,
 
 def _review_date_passed(session: Session, service_id: int, today: date,
                         policy: ReportPolicy) -> list[dict[str, Any]]:
-    # Only the one date is read out of each version's content, in the database.
-    version_date = PlanVersion.content["next_review_date"].as_string()
-    rows = session.execute(
-        select(Plan.id, Person.name, Plan._state, Plan.next_review_on, version_date)
+    # The plan's own review date, else its version's (a column written with the version):
+    # the database compares them with today, so only overdue plans are read.
+    due = func.coalesce(Plan.next_review_on, PlanVersion.next_review_on)
+    rows = session.connection().execute(
+        select(Plan.id, Person.name, Plan._state, due)
         .join(Person, Plan.person_id == Person.id)
         .outerjoin(PlanVersion, (PlanVersion.plan_id == Plan.id)
                    & (PlanVersion.number == Plan.current_version))
-        .where(Plan.service_id == service_id,
+        .where(Plan.service_id == service_id, due < today,
                Plan._state.in_(policy.awaiting_review)
                | (Plan._state.in_(policy.in_revision) & Plan.current_version.is_not(None)))
         ).all()
-    overdue = []
-    for plan_id, person, state, next_review_on, version_due in rows:
-        due = next_review_on or (date.fromisoformat(version_due) if version_due else None)
-        if due is not None and due < today:
-            overdue.append(_overdue(
-                plan_id, person, state, due, today,
-                "the review date has passed while a revision is drafted"
-                if state in policy.in_revision else
-                "the review date has passed and no review has started"))
-    return overdue
+    return [_overdue(plan_id, person, state, due_on, today,
+                     "the review date has passed while a revision is drafted"
+                     if state in policy.in_revision else
+                     "the review date has passed and no review has started")
+            for plan_id, person, state, due_on in rows]
 
 
 def _overdue(plan_id: int, person: str, state: str, due: date, today: date,
@@ -426,26 +452,33 @@ def _overdue(plan_id: int, person: str, state: str, due: date, today: date,
             "days_overdue": (today - due).days, "reason": reason}
 
 
-def _review_timers(session: Session, plan_ids: set[int]) -> dict[int, list[Timer]]:
-    """Each plan's start_review timers, oldest first."""
-    if not plan_ids:
+def _legacy_due_dates(connection: Any, cycle_ids: list[int], zone: ZoneInfo) -> dict[int, date]:
+    """When each of these cycles (written before cycles kept the date) fell due."""
+    if not cycle_ids:
         return {}
-    timers: dict[int, list[Timer]] = {}
-    for timer in session.scalars(select(Timer).where(
-            Timer.subject_type == "plan", Timer.subject_id.in_(plan_ids),
-            Timer.transition == "start_review").order_by(Timer.created_at, Timer.id)):
-        timers.setdefault(timer.subject_id, []).append(timer)
-    return timers
+    return {cycle_id: _fell_due_on(opened_at, timer_due, zone)
+            for cycle_id, opened_at, timer_due in connection.execute(
+                select(ReviewCycle.id, ReviewCycle.opened_at, _timer_due_before_opening())
+                .where(ReviewCycle.id.in_(cycle_ids)))}
 
 
-def _fell_due_on(cycle: ReviewCycle, timers: list[Timer], zone: ZoneInfo) -> date:
+def _timer_due_before_opening() -> Any:
+    """For a review cycle: when the plan's latest start_review timer set before the cycle
+    opened was due (NULL when none was)."""
+    return (select(Timer.due_at)
+            .where(Timer.subject_type == "plan", Timer.subject_id == ReviewCycle.plan_id,
+                   Timer.transition == "start_review", Timer.created_at <= ReviewCycle.opened_at)
+            .order_by(Timer.created_at.desc(), Timer.id.desc()).limit(1)
+            .correlate(ReviewCycle).scalar_subquery())
+
+
+def _fell_due_on(opened_at: datetime, timer_due: Optional[datetime], zone: ZoneInfo) -> date:
     """The review date scheduled when the cycle opened (the timer set before it), or the day
     it opened if that was earlier."""
-    opened_on = cycle.opened_at.astimezone(zone).date()
-    scheduled = [timer for timer in timers if timer.created_at <= cycle.opened_at]
-    if not scheduled:
+    opened_on = opened_at.astimezone(zone).date()
+    if timer_due is None:
         return opened_on
-    return min(opened_on, scheduled[-1].due_at.astimezone(zone).date())
+    return min(opened_on, timer_due.astimezone(zone).date())
 
 
 def _year_before(today: date) -> date:

@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    event,
+    select,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engine.core import tallies
 from engine.core.db import Base
 from engine.core.models import Service, StateAssignmentError, User, WorkflowSubject
 
@@ -88,6 +100,9 @@ class PlanVersion(Base):
     # or "reinstatement" of the support in force before a reduction.
     basis: Mapped[str] = mapped_column(String(20), default="approval",
                                        server_default="approval")
+    # The content's next_review_date as a date, written with the version (content is never
+    # changed), so reports compare review dates in the database without reading the content.
+    next_review_on: Mapped[Optional[date]] = mapped_column(Date)
     approved_by: Mapped[Optional[User]] = relationship()
 
 
@@ -291,3 +306,86 @@ class Feedback(WorkflowSubject, Base):
 
     person: Mapped[Person] = relationship(lazy="joined")
     recorded_by: Mapped[User] = relationship(lazy="joined")
+class RecordTally(Base):
+    """How many daily records a service has per date and vocabulary (kind "records"), how many
+    of them the coach flagged ("flagged"), per term ("term", name = the term, with its
+    category) and per category ("category"). Kept current by `_tally_record`, in the record's
+    unit of work (records are never changed once written); the governance report sums them."""
+
+    __tablename__ = "record_tallies"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    vocabulary: Mapped[str] = mapped_column(String(120), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    category: Mapped[str] = mapped_column(String(60), default="")
+    count: Mapped[int] = mapped_column(Integer)
+
+
+def record_tally_rows(service_id: int, day: date, vocabulary: str,
+                      flags: Optional[list[Any]]) -> list[dict[str, Any]]:
+    """What one record adds to its service's tallies: a record; if flagged, a flagged record,
+    one per distinct term (its last flag's category) and one per category it was flagged in."""
+    key = {"service_id": service_id, "date": day, "vocabulary": vocabulary, "count": 1,
+           "category": ""}
+    rows = [{**key, "kind": "records", "name": ""}]
+    if flags:
+        terms = {flag["term"]: flag.get("category") or "" for flag in flags}
+        rows.append({**key, "kind": "flagged", "name": ""})
+        rows += [{**key, "kind": "term", "name": term, "category": category}
+                 for term, category in terms.items()]
+        rows += [{**key, "kind": "category", "name": category}
+                 for category in sorted({flag.get("category") or "" for flag in flags})]
+    return rows
+
+
+class ReviewRating(Base):
+    """How many outcomes a review rated with each rating, kept current by `_tally_review`
+    whenever the review is written or rewritten: the governance report counts them."""
+
+    __tablename__ = "review_ratings"
+
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    rating: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+def review_rating_rows(review_id: int, content: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The review_ratings rows of a review's content."""
+    counts: dict[str, int] = {}
+    for rating in (content or {}).get("outcome_ratings") or []:
+        counts[rating["rating"]] = counts.get(rating["rating"], 0) + 1
+    return [{"review_id": review_id, "rating": rating, "count": count}
+            for rating, count in counts.items()]
+
+
+_TALLIES = RecordTally.__table__
+_RATINGS = ReviewRating.__table__
+_SERVICE_OF_PLAN = select(Plan.service_id).where(Plan.id == bindparam("plan_id"))
+
+
+@event.listens_for(DailyRecord, "after_insert")
+def _tally_record(_mapper, connection, target):
+    service_id = connection.execute(_SERVICE_OF_PLAN, {"plan_id": target.plan_id}).scalar_one()
+    tallies.add(connection, _TALLIES, record_tally_rows(service_id, target.date,
+                                                        target.vocabulary, target.language_flags))
+
+
+@event.listens_for(Review, "after_insert")
+@event.listens_for(Review, "after_update")
+def _tally_review(_mapper, connection, target):
+    connection.execute(_RATINGS.delete().where(_RATINGS.c.review_id == target.id))
+    rows = review_rating_rows(target.id, target.content)
+    if rows:
+        connection.execute(_RATINGS.insert(), rows)
+
+
+def review_date_of(content: dict[str, Any]) -> Optional[date]:
+    """A plan content's next_review_date as a date (None when it has none)."""
+    value = content.get("next_review_date")
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:  # not a date: the content's validation says so, not this column
+        return None

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any, Optional, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, joinedload
 
@@ -259,11 +259,15 @@ def _key_worker_id(session: Session, plan: Plan) -> Optional[int]:
     cache = transaction_cache(session)
     key = ("key_worker_id", name, plan.service_id)
     if key not in cache:
-        cache[key] = session.scalar(
-            select(User.id).join(user_services, user_services.c.user_id == User.id)
-            .where(User.username == name, User.active.is_(True),
-                   user_services.c.service_id == plan.service_id))
+        cache[key] = session.connection().execute(
+            _KEY_WORKER, {"username": name, "service_id": plan.service_id}).scalar()
     return cache[key]
+
+
+# Built once: the statement the approve path runs for every plan it approves.
+_KEY_WORKER = (select(User.id).join(user_services, user_services.c.user_id == User.id)
+               .where(User.username == bindparam("username"), User.active.is_(True),
+                      user_services.c.service_id == bindparam("service_id")))
 
 
 def _prepare(session: Session, batch: Sequence[Plan]) -> None:
@@ -341,5 +345,8 @@ PLAN_KIND = register(SubjectKind(
             "review_author": _review_author_id},
     batch_effects={"open_review_cycle": _open_review_cycles},
     prepare=_prepare,
-    lock_options=(joinedload(Plan.round_editors),),
+    # What the approve rules read, loaded with the lock: the editors and their usernames, and
+    # the person's name (the snapshot's), not the person's service (the plan's is loaded).
+    lock_options=(joinedload(Plan.round_editors).joinedload(DraftEditor.user, innerjoin=True),
+                  joinedload(Plan.person, innerjoin=True).lazyload(Person.service)),
 ))

@@ -11,7 +11,14 @@ from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from engine.care import CARE_ROLES, plan_changes
-from engine.care.models import Acknowledgement, DraftEditor, Person, Plan, PlanVersion
+from engine.care.models import (
+    Acknowledgement,
+    DraftEditor,
+    Person,
+    Plan,
+    PlanVersion,
+    review_date_of,
+)
 from engine.core import audit
 from engine.core.access import Actor
 from engine.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -296,10 +303,15 @@ def add_version(session: Session, plan: Plan, content: dict[str, Any], *, basis:
     A prebuilt Core INSERT: versions are never changed once written, so the session need not
     hold the new one (current_version reads it when asked)."""
     number = (plan.current_version or 0) + 1
-    session.connection().execute(_INSERT_VERSION, {
-        "plan_id": plan.id, "number": number, "content": content, "editors": editors,
-        "approved_by_id": approver.user_id, "approved_at": now, "basis": basis})
+    values = {"plan_id": plan.id, "number": number, "content": content, "editors": editors,
+              "approved_by_id": approver.user_id, "approved_at": now, "basis": basis,
+              "next_review_on": review_date_of(content)}
+    inserted = session.connection().execute(_INSERT_VERSION, values).inserted_primary_key
     plan.current_version = number
+    # What the rest of the transaction reads of the version in force (the key worker its
+    # task goes to), without reading back the row just written: a detached copy of it.
+    transaction_cache(session)[("plan_version", plan.id, number)] = PlanVersion(
+        id=inserted[0] if inserted else None, **values)
 
 
 _INSERT_VERSION = insert(PlanVersion.__table__)

@@ -110,6 +110,27 @@ def fire_due(engine: Engine, session: Session, dues: Sequence[Due],
     return outcomes
 
 
+def lock_subjects(engine: Engine, session: Session, dues: Sequence[Due]) -> None:
+    """Lock every subject the batch may fire on, before anything takes the audit head: kind by
+    kind (by name), each in id order. A request firing on one subject locks it and then the
+    head; if a sweep took the head first (appending the set-wise events, or one timer's event)
+    and then wanted a subject the request holds, each would wait for the other."""
+    models: dict[str, Any] = {}
+    for workflow in engine.registry.workflows.values():
+        models.setdefault(workflow.kind.name, workflow.kind.model)
+    wanted: dict[str, set[int]] = {}
+    for due in dues:
+        if due.subject_type in models:
+            wanted.setdefault(due.subject_type, set()).add(due.subject_id)
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":  # its write lock, taken first, serialises writers
+        return
+    for name in sorted(wanted):
+        model = models[name]
+        connection.execute(select(model.id).where(model.id.in_(wanted[name]))
+                           .order_by(model.id).with_for_update())
+
+
 def _by_kind(engine: Engine, dues: Sequence[Due]) -> list[tuple[SubjectKind, list[Due]]]:
     """The dues whose workflow is known and names their kind, per kind, in order."""
     grouped: dict[str, tuple[SubjectKind, list[Due]]] = {}

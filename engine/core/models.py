@@ -130,7 +130,8 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id", "seq"),
-                      Index("ix_audit_events_action", "subject_type", "subject_id", "action"))
+                      Index("ix_audit_events_action", "subject_type", "subject_id", "action"),
+                      Index("ix_audit_events_outcome", "service", "outcome", "transition"))
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[datetime]
@@ -152,6 +153,20 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The canonical JSON that `hash` covers; the columns above repeat parts of it for filtering.
     body: Mapped[str] = mapped_column(Text)
+
+
+class BlockedRuleTally(Base):
+    """How often each rule refused a transition in a service: one added per failed check of
+    every blocked event, in the transaction that appends it (engine.core.audit), so reports
+    rank the blocking rules without parsing event bodies. `text` is the rule's text when it
+    first blocked there."""
+
+    __tablename__ = "blocked_rule_tallies"
+
+    service: Mapped[str] = mapped_column(String(80), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(120), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class AuditHead(Base):

@@ -21,7 +21,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from engine.core.access import Actor
-from engine.core.batch import STALE, Due, fire_due
+from engine.core.batch import STALE, Due, fire_due, lock_subjects
 from engine.core.clock import FixedClock
 from engine.core.db import begin_write
 from engine.core.errors import Conflict, EngineError, NotFound
@@ -93,6 +93,9 @@ def _run_batch(engine: Engine, session: Session, now: datetime, batch_size: int,
     begin_write(session)
     try:
         dues = _claim_due(session, now, batch_size)
+        # Every subject first, then the audit head (fire_due appends the batch's events
+        # before the one-subject path fires what it left; guarded, each timer appends its own).
+        lock_subjects(engine, session, dues)
         done = {} if guarded else fire_due(engine, session, dues, now)
         results = [_result(due, *astuple(done[due.timer_id])) if due.timer_id in done
                    else _fire_timer(engine, session, due, guarded) for due in dues]
