@@ -61,12 +61,12 @@ def expected():
     for received, steps in complaints:
         ack_by, respond_by = received + timedelta(days=3), received + timedelta(days=28)
         if "acknowledge" in steps:
-            ack["on_time" if TODAY <= ack_by else "late"] += 1
-        elif TODAY > ack_by:
+            ack["on_time" if ack_by >= TODAY else "late"] += 1
+        elif ack_by < TODAY:
             ack["overdue"] += 1
         if "respond" in steps:
-            resp["on_time" if TODAY <= respond_by else "late"] += 1
-        elif TODAY > respond_by:
+            resp["on_time" if respond_by >= TODAY else "late"] += 1
+        elif respond_by < TODAY:
             resp["overdue"] += 1
     return window, complaints, ack, resp
 

@@ -123,7 +123,7 @@ def test_the_report_forms_problems_are_in_words(app, api):
 
 
 def test_a_nul_in_a_step_form_is_refused_and_changes_nothing(app, api):
-    plan = active_plan(api, risks=plan_content()["risks"] + [KNIFE])
+    active_plan(api, risks=plan_content()["risks"] + [KNIFE])
     [row] = api.as_("mia").get("/restrictions?service=riverside").json["restrictions"]
     mia = Browser(app, "mia")
     opened = mia.post(f"/restrictions/{row['id']}/transitions/restriction_review_due",

@@ -1,7 +1,6 @@
 """The restrictive-practice register (SPEC §10.4): every restriction of a plan in force, its
 uses from incidents, a timer on its review date opening review_restriction for the managers,
 and the review's decision (keep, reduce, remove) on the record."""
-import pytest
 
 from engine.care.quality import run_quality_audit
 from tests.helpers import active_plan, plan_content, review_record, run_cli
