@@ -36,7 +36,7 @@ def test_a_manager_sees_the_requested_plan_with_who_drafted_it_and_the_checklist
     entry = card(page, plan["id"])
     assert "Margaret Ellis" in entry and "sam, sue" in entry
     assert "20 November 2026 by sam" in entry and "27 November 2026" in entry
-    assert "10 of 10 rules met" in entry and entry.count('class="passed"') == 10
+    assert "11 of 11 rules met" in entry and entry.count('class="passed"') == 11
     assert f'action="/approvals/{plan["id"]}/approve"' in entry
     assert not re.search(r"<button[^>]*disabled", entry)
 
@@ -72,9 +72,9 @@ def test_a_manager_who_edited_the_draft_sees_approve_disabled_with_the_reason(ap
     assert re.search(r'<button type="submit" class="button" disabled[^>]*>Approve</button>',
                      entry)
     assert "mia authored or edited this version" in entry
-    assert "9 of 10 rules met" in entry and "<details class=\"rules\" open>" in entry
+    assert "10 of 11 rules met" in entry and "<details class=\"rules\" open>" in entry
     other = card(Browser(app, "max").get("/approvals"), plan["id"])
-    assert "10 of 10 rules met" in other
+    assert "11 of 11 rules met" in other
 
 
 def test_a_blocked_approval_flashes_the_failing_rules(api, app):
