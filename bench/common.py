@@ -379,7 +379,9 @@ _KEYS = {"people": ("id", "people"), "plans": ("id", "plans"),
          "acknowledgements": ("plan_id", "plans"), "timers": ("subject_id", "plans")}
 # The columns a copy changes; every other column keeps the value the engine wrote.
 _CHANGED = {"people": {"id", "name", "service_id"},
-            "plans": {"id", "person_id", "service_id", "author_id"},
+            # interim_support: the engine stores JSON null, a Core insert of None SQL NULL;
+            # both read as None
+            "plans": {"id", "person_id", "service_id", "author_id", "interim_support"},
             "plan_draft_editors": {"plan_id", "user_id"},
             "plan_versions": {"id", "plan_id", "content", "editors", "approved_by_id",
                               "next_review_on"},
@@ -505,6 +507,8 @@ def _template_rows(connection: Connection, plan_id: int, zone: ZoneInfo) -> dict
 def _found_by(table: Any, owners: dict[str, int]) -> Any:
     """The condition that finds a plan's row in `table`, given its person's and plan's ids."""
     column, owner = _KEYS[table.name]
+    if table.name == "timers":  # the plan's own timer, not its restrictions' (same id space)
+        return (table.c[column] == owners[owner]) & (table.c.subject_type == "plan")
     return table.c[column] == owners[owner]
 
 
@@ -548,8 +552,9 @@ def _check_copy(connection: Connection, template: dict[str, dict], first: dict[s
     people = (template["people"]["id"], first["people"])
     for table in _COPIED:
         column, owner = _KEYS[table.name]
-        raw = [dict(connection.execute(text(f"SELECT * FROM {table.name} WHERE {column} = :v"),
-                                       {"v": value}).one()._mapping)
+        plan_timer = " AND subject_type = 'plan'" if table.name == "timers" else ""
+        raw = [dict(connection.execute(text(f"SELECT * FROM {table.name} WHERE {column} = :v"
+                                            f"{plan_timer}"), {"v": value}).one()._mapping)
                for value in (people if owner == "people" else plans)]
         differ = {name for name in raw[0] if raw[0][name] != raw[1][name]}
         require(differ <= _CHANGED[table.name],
