@@ -22,7 +22,7 @@ from engine.care.models import (
     ReviewCycle,
 )
 from engine.care.records import TEXT_FIELDS
-from engine.core.db import begin_write
+from engine.core.db import WRITE, begin_write
 from engine.core.models import AuditEvent, Service, Timer
 from tests.helpers import active_plan, plan_content, review_record
 from tests.integration.test_governance import at, blocked_plans, record, reviewed_plan, tick
@@ -359,7 +359,9 @@ def test_the_migration_counts_what_was_written_before_the_counters(app, api, clo
     with app.app_context():
         db.session.remove()
         for target in ("0009", "head"):
-            with db.engine.begin() as connection:
+            # A writing transaction from BEGIN (SQLite): alembic reads its version first.
+            with db.engine.connect().execution_options(**WRITE) as connection, \
+                    connection.begin():
                 getattr(command, "downgrade" if target == "0009" else "upgrade")(
                     alembic_config(connection), target)
         db.engine.dispose()
