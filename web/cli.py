@@ -17,6 +17,7 @@ from engine.core.errors import Forbidden, Invalid, NotFound
 from engine.core.users import new_password
 from engine.schema import current_revision, head_revision, upgrade
 
+from .cli_common import echo_table, known_services
 from .cli_learning import LEARNING_COMMANDS
 from .extensions import db
 from .runtime import engine
@@ -112,10 +113,7 @@ def user_list() -> None:
         rows.append((user.username, user.role, ",".join(user.service_names),
                      f"{user.last_sign_in_at.astimezone(zone):%Y-%m-%d %H:%M}"
                      if user.last_sign_in_at else "never", status))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths))
-                   + "  " + row[-1])
+    echo_table(rows)
 
 
 @user_group.command("deactivate")
@@ -372,17 +370,10 @@ def checkpoint_dir() -> Path:
 @with_appcontext
 def audit_quality(services: tuple[str, ...]) -> None:
     """Run the auditable-validation rules across services; print findings per record."""
-    from sqlalchemy import select
-
     from engine.care.quality import run_quality_audit
-    from engine.core.models import Service
 
     require_schema()
-    known = list(db.session.scalars(select(Service.name).order_by(Service.name)))
-    unknown = sorted(set(services) - set(known))
-    if unknown:
-        raise click.BadParameter(f"no service {', '.join(unknown)}; services: "
-                                 f"{', '.join(known) or 'none yet'}", param_hint="--service")
+    known = known_services(services)
     registry, today = engine().registry, engine().today()
     click.echo(f"Plan quality audit as of {today} (rule pack {registry.packs['quality'].label})")
     total = 0

@@ -12,22 +12,17 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
-
 from engine.care import feedback as feedback_ops
 from engine.care import incident_changes, incidents, restrictions
 from engine.core.accounts import CLI
-from engine.core.models import Service
 
+from .cli_common import echo_table, known_services
 from .extensions import db
 from .runtime import engine
 
 
 def _service(name: Optional[str]) -> Optional[str]:
-    known = list(db.session.scalars(select(Service.name).order_by(Service.name)))
-    if name is not None and name not in known:
-        raise click.BadParameter(f"no service {name}; services: {', '.join(known) or 'none yet'}",
-                                 param_hint="--service")
+    known_services([name] if name is not None else [])
     return name
 
 
@@ -36,14 +31,6 @@ def _choice(value: Optional[str], allowed: Sequence[str], hint: str) -> Optional
         raise click.BadParameter(f"no {hint.lstrip('-')} {value}; one of {', '.join(allowed)}",
                                  param_hint=hint)
     return value
-
-
-def _table(rows: list[tuple[str, ...]]) -> None:
-    """Columns padded to their widest cell; the last column runs on unpadded."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths))
-                   + "  " + row[-1])
 
 
 def _local(moment: datetime) -> str:
@@ -80,7 +67,7 @@ def incidents_list(service: Optional[str], state: Optional[str]) -> None:
                      item.service.name, incidents.KIND_WORDS.get(item.kind, item.kind),
                      item.severity, item.state, item.learning or "-",
                      "; ".join(change["words"] for change in changes) or "-"))
-    _table(rows)
+    echo_table(rows)
     click.echo(f"{len(found)} incident{'' if len(found) == 1 else 's'}.")
 
 
@@ -111,7 +98,7 @@ def restrictions_list(service: Optional[str]) -> None:
         rows.append((str(row["id"]), row["person"], row["service"], row["review_date"] or "-",
                      "yes" if row["overdue"] else "no", str(row["uses_90_days"]),
                      row["decision"] or "-", row["description"]))
-    _table(rows)
+    echo_table(rows)
     overdue = sum(1 for row in found if row["overdue"])
     click.echo(f"{len(found)} restriction{'' if len(found) == 1 else 's'} in force, "
                f"{overdue} overdue for review.")
@@ -147,7 +134,7 @@ def feedback_list(service: Optional[str], kind: Optional[str]) -> None:
         rows.append((str(item.id), item.received_on.isoformat(), item.person.name,
                      item.service.name, item.kind, feedback_ops.source_words(item), state,
                      item.text))
-    _table(rows)
+    echo_table(rows)
     click.echo(f"{len(found)} item{'' if len(found) == 1 else 's'} of feedback.")
 
 
