@@ -8,6 +8,7 @@ effect, named by workflows/support_plan.toml). Its review date sets a timer that
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
@@ -18,7 +19,7 @@ from engine.care import CARE_ROLES
 from engine.care.learning_models import Incident, Restriction
 from engine.care.models import Plan
 from engine.care.plans import current_version
-from engine.core import audit, tasks, timers
+from engine.core import tasks, timers
 from engine.core.access import Actor
 from engine.core.models import Service
 from engine.core.scope import by_service
@@ -43,7 +44,9 @@ def sync_effect(ctx: EffectContext) -> None:
     version = None if closed else current_version(session, plan)
     wanted = {risk["id"]: risk for risk in (version.content.get("risks") or [] if version
                                             else []) if risk.get("restrictive")}
-    registered = {row.risk_id: row for row in session.scalars(
+    # A plan that had no version in force before this step has nothing in the register.
+    first = ctx.snapshot is not None and not ctx.snapshot.has_approved_version
+    registered = {} if first else {row.risk_id: row for row in session.scalars(
         select(Restriction).where(Restriction.plan_id == plan.id,
                                   Restriction.ended_on.is_(None)))}
     for risk_id, row in registered.items():
@@ -58,24 +61,37 @@ def sync_effect(ctx: EffectContext) -> None:
             _register(session, engine, workflow, plan, risk, ctx)
 
 
+@dataclass(frozen=True)
+class _Registered:
+    """A restriction just inserted, as its timers and its first event read it (the row itself
+    is not read back)."""
+
+    id: int
+    review_date: Optional[date]
+    workflow: str
+    state: str
+    subject_type: str = "restriction"
+    lock_version: int = 1
+
+
 def _register(session, engine, workflow, plan: Plan, risk: dict[str, Any],
               ctx: EffectContext) -> None:
     """A new restriction: inserted without flushing (the plan's own changes are still being
     made), then its timers set as entering its first state does."""
+    review_date = _day(risk.get("review_date"))
     result = session.connection().execute(_INSERT, {
         "plan_id": plan.id, "person_id": plan.person_id, "risk_id": risk["id"],
         "description": risk.get("description") or "", "justification": risk.get("justification"),
-        "review_date": _day(risk.get("review_date")), "started_on": ctx.today,
+        "review_date": review_date, "started_on": ctx.today,
         "created_at": ctx.now, "updated_at": ctx.now, "workflow": workflow.name,
         "state": workflow.initial, "lock_version": 1, "service_id": plan.service_id})
-    row = session.get(Restriction, result.inserted_primary_key[0])
-    assert row is not None
+    row = _Registered(result.inserted_primary_key[0], review_date, workflow.name,
+                      workflow.initial)
     for spec in workflow.states[workflow.initial].timers:
         timers.schedule(session, engine.registry, workflow, row, spec, ctx.now)
-    audit.record_subject_change(
-        session, at=ctx.now, actor=ctx.actor, subject=row, action="restriction_registered",
-        changes=[f"registered from version {plan.current_version} of the plan; review by "
-                 f"{long_date(row.review_date)}"])
+    ctx.record(row, "restriction_registered",
+               [f"registered from version {plan.current_version} of the plan; review by "
+                f"{long_date(review_date)}"], service=plan.service.name)
 
 
 def _update(session, engine, workflow, row: Restriction, risk: dict[str, Any],
@@ -98,8 +114,7 @@ def _update(session, engine, workflow, row: Restriction, risk: dict[str, Any],
                 timers.schedule(session, engine.registry, workflow, row, spec, ctx.now)
     if changes:
         row.updated_at = ctx.now
-        audit.record_subject_change(session, at=ctx.now, actor=ctx.actor, subject=row,
-                                    action="restriction_updated", changes=changes)
+        ctx.record(row, "restriction_updated", changes)
 
 
 def _end(session, row: Restriction, ctx: EffectContext, why: str) -> None:
@@ -107,8 +122,7 @@ def _end(session, row: Restriction, ctx: EffectContext, why: str) -> None:
     timers.cancel_pending(session, "restriction", row.id)
     tasks.close_tasks(session, "restriction", row.id, ["review_restriction"], ctx.now,
                       status="cancelled")
-    audit.record_subject_change(session, at=ctx.now, actor=ctx.actor, subject=row,
-                                action="restriction_ended", changes=[f"left the register: {why}"])
+    ctx.record(row, "restriction_ended", [f"left the register: {why}"])
 
 
 def _day(value: Any) -> Optional[date]:

@@ -144,11 +144,22 @@ def record_change(session: Session, *, at: datetime, actor: Any, workflow: str,
                   comment: str | None = None) -> Recorded:
     """Append a change made outside a transition (outcome "recorded"), in the caller's
     transaction: what changed, in short sentences, on the subject's trail."""
-    return append(session, at=at, actor=actor.username, actor_role=actor.role,
-                  workflow=workflow, subject_type=subject_type, subject_id=subject_id,
-                  service=service, action=action, transition=None,
-                  **{"from": state, "to": state}, outcome=RECORDED, checks=[],
-                  changes=changes, comment=comment, reason=None, rule_pack=rule_pack or "")
+    return append(session, **change_fields(
+        at=at, actor=actor, workflow=workflow, subject_type=subject_type,
+        subject_id=subject_id, service=service, state=state, action=action, changes=changes,
+        rule_pack=rule_pack, comment=comment))
+
+
+def change_fields(*, at: datetime, actor: Any, workflow: str, subject_type: str,
+                  subject_id: int, service: str, state: str | None, action: str,
+                  changes: list[str], rule_pack: str | None = None,
+                  comment: str | None = None) -> dict[str, Any]:
+    """The fields (`append`'s) of a change recorded outside transitions."""
+    return dict(at=at, actor=actor.username, actor_role=actor.role, workflow=workflow,
+                subject_type=subject_type, subject_id=subject_id, service=service,
+                action=action, transition=None, **{"from": state, "to": state},
+                outcome=RECORDED, checks=[], changes=changes, comment=comment, reason=None,
+                rule_pack=rule_pack or "")
 
 
 def record_subject_change(session: Session, *, at: datetime, actor: Any, subject: Any,

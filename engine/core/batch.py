@@ -105,8 +105,8 @@ def fire_due(engine: Engine, session: Session, dues: Sequence[Due],
             moves.setdefault((workflow.name, transition.name, subject.state), []).append(
                 _Move(due, subject, snapshot, verdicts))
             moved_ids.add((kind.name, subject.id))
-    _advance(engine, session, moves, actor, now)
-    audit.append_many(session, events)
+    # What the effects recorded of other subjects goes on the chain before the transitions.
+    audit.append_many(session, _advance(engine, session, moves, actor, now) + events)
     return outcomes
 
 
@@ -178,11 +178,12 @@ def _judge(engine: Engine, session: Session, workflow: WorkflowDef, transition: 
 
 
 def _advance(engine: Engine, session: Session, moves: dict[tuple[str, str, str], list[_Move]],
-             actor: Actor, now: datetime) -> None:
+             actor: Actor, now: datetime) -> list[dict[str, Any]]:
     """Move every judged subject, as `Engine._advance` moves one: all changes to the subjects
-    before one flush, then the timers and tasks of the states entered."""
+    before one flush, then the timers and tasks of the states entered. Returns the events the
+    effects recorded (`EffectContext.record`)."""
     today = engine.today(now)
-    groups = []
+    groups, recorded = [], []
     with session.no_autoflush:
         for (workflow_name, transition_name, source), group in moves.items():
             workflow = engine.registry.workflow(workflow_name)
@@ -201,6 +202,7 @@ def _advance(engine: Engine, session: Session, moves: dict[tuple[str, str, str],
                     move.subject.updated_at = now
             for effect in _effects(workflow, transition, source):
                 kind.batch_effects[effect](contexts)
+            recorded += [fields for context in contexts for fields in context.events]
             moved = source != transition.dest
             ids = [move.subject.id for move in group]
             closing = list(transition.closes_tasks) + (
@@ -214,6 +216,7 @@ def _advance(engine: Engine, session: Session, moves: dict[tuple[str, str, str],
     for workflow, transition, destination, moved, group in groups:
         _enter(engine, session, workflow, transition, destination, moved,
                [move.subject for move in group], now, today)
+    return recorded
 
 
 def _enter(engine: Engine, session: Session, workflow: WorkflowDef, transition: TransitionDef,
@@ -222,9 +225,9 @@ def _enter(engine: Engine, session: Session, workflow: WorkflowDef, transition: 
     opening = list(transition.opens_tasks)
     if moved:
         opening = list(destination.tasks) + opening
-        for subject in subjects:
-            for spec in destination.timers:
-                timers.schedule(session, engine.registry, workflow, subject, spec, now)
+        timers.schedule_many(session, [
+            row for subject in subjects for spec in destination.timers
+            if (row := timers.timer_values(engine.registry, workflow, subject, spec, now))])
     tasks.open_tasks(session, engine.registry, workflow,
                      [(subject, spec) for subject in subjects for spec in opening], now, today)
 

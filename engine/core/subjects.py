@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
+from engine.core import audit
 from engine.core.models import WorkflowSubject
 from engine.core.scope import Scope, register_scope
 
@@ -31,6 +32,19 @@ class EffectContext:
     settings: Any
     engine: Any = None    # the Engine: an effect may start another subject (Engine.start)
     snapshot: Any = None  # what the rules judged, so effects need not read it again
+    # Changes the effects made to other subjects, as audit fields: appended with the
+    # transition's own event, before it, in one step of the chain (see `record`).
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, subject: Any, action: str, changes: list[str], *,
+               service: str | None = None) -> None:
+        """Put a change this effect made to `subject` (a workflow subject, or anything with its
+        workflow, subject_type, id and state) on that subject's trail, as `actor`, now."""
+        self.events.append(audit.change_fields(
+            at=self.now, actor=self.actor, workflow=subject.workflow,
+            subject_type=subject.subject_type, subject_id=subject.id,
+            service=service or subject.service.name, state=subject.state, action=action,
+            changes=changes))
 
 
 @dataclass(frozen=True)

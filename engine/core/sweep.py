@@ -8,8 +8,9 @@ judged on its own but read and written together (engine/core/batch.py), and what
 kind cannot fire set-wise fires one timer at a time. A batch that hits an unexpected error is
 redone one timer at a time with a savepoint each, so one failure cannot undo the others.
 A timer's row is marked in the same transaction that moved the subject: a sweep killed half
-way leaves whole plans moved or untouched, and the next sweep finishes the work. A timer set for a version of the subject
-that has since moved on is stale and does nothing, so a duplicate never fires twice.
+way leaves whole plans moved or untouched, and the next sweep finishes the work. A timer set
+for a version of the subject that has since moved on is stale and does nothing, so a duplicate
+never fires twice.
 """
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ def open_tasks(session: Session, registry: Registry, workflow: WorkflowDef,
             already.add((subject.id, spec.kind))
             rows.append(_task_values(session, registry, workflow, subject, spec, now, today))
     if rows:  # a Core executemany: the ORM inserts one row at a time where it needs the ids
-        session.connection().execute(insert(_tasks), rows)
+        session.connection().execute(_INSERT, rows)
 
 
 def new_task(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
@@ -85,6 +85,16 @@ def new_task(session: Session, registry: Registry, workflow: WorkflowDef, subjec
                                inputs))
     session.add(task)
     return task
+
+
+def insert_task(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
+                spec: TaskSpec, now: datetime, today: date, actor: Actor | None = None,
+                inputs: Mapping[str, Any] | None = None) -> None:
+    """`new_task` as a Core INSERT at once, for a caller that needs no Task object back."""
+    if spec.in_states and subject.state not in spec.in_states:
+        return
+    session.connection().execute(_INSERT, _task_values(session, registry, workflow, subject,
+                                                       spec, now, today, actor, inputs))
 
 
 def _task_values(session: Session, registry: Registry, workflow: WorkflowDef, subject: Any,
@@ -135,6 +145,7 @@ def hand_on(session: Session, registry: Registry, workflow: WorkflowDef, subject
 
 
 _tasks: Table = Task.__table__
+_INSERT = insert(_tasks)
 _CLOSE = (update(_tasks)
           .where(_tasks.c.subject_type == bindparam("b_subject_type"),
                  _tasks.c.subject_id == bindparam("b_subject_id"),

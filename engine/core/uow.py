@@ -115,6 +115,10 @@ def write_columns(session: Session, model: type, subjects: list[Any]) -> None:
             for key, value in changed.items():
                 set_committed_value(subject, key, value)
             set_committed_value(subject, version_key, getattr(subject, version_key) + 1)
+            # Written in full, as a flush leaves what it wrote: clean, so that committing does
+            # not run a flush over it to find nothing (the ORM's own post-flush step).
+            state = sa_inspect(subject)
+            state._commit_all(state.dict, session.identity_map)
 
 
 def _update_of(mapper: Any, keys: tuple[str, ...]) -> Any:

@@ -15,7 +15,7 @@ from engine.core.audit import Recorded
 from engine.core.clock import Clock, SystemClock
 from engine.core.definitions import Registry, TransitionDef, WorkflowDef
 from engine.core.errors import Blocked, Conflict, Denied, NotFound, OutOfScope
-from engine.core.models import Task, WorkflowSubject
+from engine.core.models import Task, Timer, WorkflowSubject
 from engine.core.rules import RuleContext, Verdict, evaluate
 from engine.core.subjects import KINDS, EffectContext, SubjectKind
 from engine.core.uow import flush_rest, unit_of_work, write_columns
@@ -160,7 +160,7 @@ class Engine:
         check (the scheduler holds the subject's lock and knows it is current).
         """
         scope = self.kind(kind).scope
-        subject, has_open_tasks = _lock_to_fire(session, self.kind(kind), ident)
+        subject, pending = _lock_to_fire(session, self.kind(kind), ident)
         if subject is None:
             raise scope.not_found(ident)
         workflow = self.workflow_of(subject)
@@ -217,9 +217,11 @@ class Engine:
                               "severity": v.severity} for v in warnings],
                           event=event)
 
-        self._advance(session, workflow, transition, subject, snapshot, actor, now, inputs,
-                      has_open_tasks)
-        event = self._audit(**record, outcome="advanced", verdicts=verdicts)
+        recorded = self._advance(session, workflow, transition, subject, snapshot, actor, now,
+                                 inputs, pending)
+        # What the effects recorded of other subjects, then the transition: one chain step.
+        *_, event = audit.append_many(session, [
+            *recorded, self.audit_fields(**record, outcome="advanced", verdicts=verdicts)])
         return Fired(subject, event, tuple(verdicts))
 
     def record_change(self, session: Session, subject: WorkflowSubject, actor: Actor,
@@ -243,7 +245,9 @@ class Engine:
         return evaluate(self.registry.rules_for(workflow, transition), context, self.settings)
 
     def _advance(self, session, workflow, transition, subject, snapshot, actor, now,
-                 inputs, has_open_tasks=True) -> None:
+                 inputs, pending: Pending) -> list[dict[str, Any]]:
+        """Move the subject and do what the transition, the state left and the state entered
+        say; returns the audit fields of the changes its effects recorded of other subjects."""
         kind, source, today = workflow.kind, subject.state, self.today(now)
         moved = source != transition.dest
         # Every change to the subject is made before any SQL runs, so it is written by one
@@ -266,9 +270,10 @@ class Engine:
             closing = list(transition.closes_tasks)
             if moved:
                 closing += [task.kind for task in source_state.tasks]
-            if has_open_tasks:  # else there is nothing to close: no statement for it
+            # Nothing open, or nothing pending: nothing to close or cancel, and no statement.
+            if pending.tasks:
                 tasks.close_tasks(session, kind.name, subject.id, closing, now)
-            if moved and source_state.timers:
+            if moved and source_state.timers and pending.timers:
                 timers.cancel_pending(session, kind.name, subject.id)
         write_columns(session, kind.model, [subject])
         flush_rest(session)
@@ -279,13 +284,14 @@ class Engine:
                 timers.schedule(session, self.registry, workflow, subject, spec, now)
         opened: set[str] = set()
         for spec in opening:
-            if has_open_tasks:
+            if pending.tasks:
                 tasks.open_task(session, self.registry, workflow, subject, spec, now, today,
                                 actor, inputs)
             elif spec.kind not in opened:  # none was open: no need to look for one
-                tasks.new_task(session, self.registry, workflow, subject, spec, now, today,
-                               actor, inputs)
+                tasks.insert_task(session, self.registry, workflow, subject, spec, now, today,
+                                  actor, inputs)
             opened.add(spec.kind)
+        return effect_context.events
 
     def _audit(self, *, session, outcome, verdicts, **record) -> Recorded:
         return audit.append(session, **self.audit_fields(**record, outcome=outcome,
@@ -308,24 +314,38 @@ class Engine:
             rule_pack=self.registry.pack_for(workflow).label)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """Whether the subject had, when locked, any open task and any pending timer."""
+
+    tasks: bool = True
+    timers: bool = True
+
+
 _FIRING_LOCKS: dict[str, Any] = {}
 
 
-def _lock_to_fire(session: Session, kind: SubjectKind, ident: int) -> tuple[Any, bool]:
+def _lock_to_fire(session: Session, kind: SubjectKind, ident: int) -> tuple[Any, Pending]:
     """The subject locked for update with its service and what the kind loads with the lock,
-    and whether it has any open task, in one statement built once per kind; (None, False) if
-    there is no such subject."""
+    and whether it has any open task or pending timer, in one statement built once per kind;
+    (None, Pending()) if there is no such subject."""
     statement = _FIRING_LOCKS.get(kind.name)
     if statement is None:
         model: Any = kind.model
         open_task = (exists().where(Task.subject_type == kind.name, Task.subject_id == model.id,
                                     Task.status.in_(tasks.OPEN_STATUSES))
                      .label("has_open_tasks"))
+        pending_timer = (exists().where(Timer.subject_type == kind.name,
+                                        Timer.subject_id == model.id,
+                                        Timer.status == "pending")
+                         .label("has_pending_timers"))
         statement = _FIRING_LOCKS[kind.name] = (
-            select(model, open_task).where(model.id == bindparam("ident"))
+            select(model, open_task, pending_timer).where(model.id == bindparam("ident"))
             .with_for_update(of=model)
             .options(lazyload("*"), joinedload(model.service, innerjoin=True),
                      *kind.lock_options)
             .execution_options(populate_existing=True))
     row = session.execute(statement, {"ident": ident}).unique().one_or_none()
-    return (None, False) if row is None else (row[0], bool(row[1]))
+    if row is None:
+        return None, Pending()
+    return row[0], Pending(tasks=bool(row[1]), timers=bool(row[2]))
