@@ -110,11 +110,14 @@ def fire_due(engine: Engine, session: Session, dues: Sequence[Due],
     return outcomes
 
 
-def lock_subjects(engine: Engine, session: Session, dues: Sequence[Due]) -> None:
+def lock_subjects(engine: Engine, session: Session, dues: Sequence[Due]) -> set[tuple[str, int]]:
     """Lock every subject the batch may fire on, before anything takes the audit head: kind by
-    kind (by name), each in id order. A request firing on one subject locks it and then the
-    head; if a sweep took the head first (appending the set-wise events, or one timer's event)
-    and then wanted a subject the request holds, each would wait for the other."""
+    kind (by name), each in id order, skipping any another transaction holds. Returns those
+    busy subjects (kind name, id): the batch leaves their timers for the next sweep.
+
+    A request firing on one subject locks it, then its timers (to cancel them) and then the
+    head. A sweep that waited for a subject a request held, while holding that subject's timer
+    (claimed) and soon the head, would wait in a cycle with it; skipping it never waits."""
     models: dict[str, Any] = {}
     for workflow in engine.registry.workflows.values():
         models.setdefault(workflow.kind.name, workflow.kind.model)
@@ -124,11 +127,17 @@ def lock_subjects(engine: Engine, session: Session, dues: Sequence[Due]) -> None
             wanted.setdefault(due.subject_type, set()).add(due.subject_id)
     connection = session.connection()
     if connection.dialect.name == "sqlite":  # its write lock, taken first, serialises writers
-        return
+        return set()
+    busy: set[tuple[str, int]] = set()
     for name in sorted(wanted):
         model = models[name]
-        connection.execute(select(model.id).where(model.id.in_(wanted[name]))
-                           .order_by(model.id).with_for_update())
+        locked = set(connection.execute(
+            select(model.id).where(model.id.in_(wanted[name])).order_by(model.id)
+            .with_for_update(skip_locked=True)).scalars())
+        if len(locked) < len(wanted[name]):  # busy, or gone (a gone one fires as stale)
+            busy |= {(name, ident) for ident in connection.execute(
+                select(model.id).where(model.id.in_(wanted[name] - locked))).scalars()}
+    return busy
 
 
 def _by_kind(engine: Engine, dues: Sequence[Due]) -> list[tuple[SubjectKind, list[Due]]]:

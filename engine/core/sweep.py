@@ -51,6 +51,9 @@ class SweepReport:
     now: datetime
     timers: list[TimerResult] = field(default_factory=list)
     escalated: list[Task] = field(default_factory=list)
+    # Timers left pending because another transaction held their subject: the next sweep
+    # fires them (a sweep never waits for a subject, see batch.lock_subjects).
+    busy: int = 0
 
     def count(self, outcome: str) -> int:
         return sum(1 for result in self.timers if result.outcome == outcome)
@@ -61,7 +64,10 @@ class SweepReport:
         return (f"Swept as of {self.now.isoformat()}: {len(self.timers)} timer"
                 f"{'' if len(self.timers) == 1 else 's'} fired"
                 f"{' (' + counts + ')' if counts else ''}; {len(self.escalated)} overdue task"
-                f"{'' if len(self.escalated) == 1 else 's'} escalated.")
+                f"{'' if len(self.escalated) == 1 else 's'} escalated"
+                + (f"; {self.busy} left for the next sweep, {'its' if self.busy == 1 else 'their'}"
+                   f" subject{'' if self.busy == 1 else 's'} being changed" if self.busy else "")
+                + ".")
 
 
 def sweep(engine: Engine, session: Session, now: datetime | None = None, batch_size: int = 100,
@@ -70,33 +76,42 @@ def sweep(engine: Engine, session: Session, now: datetime | None = None, batch_s
     now = now or engine.now()
     at_now = Engine(engine.registry, FixedClock(now))
     report = SweepReport(now=now)
+    busy: set[int] = set()  # timer ids whose subject was held: not claimed again this sweep
     while True:
         try:
-            results = _run_batch(at_now, session, now, batch_size, guarded=False)
+            results, claimed = _run_batch(at_now, session, now, batch_size, guarded=False,
+                                          busy=busy)
         except Exception:  # noqa: BLE001  something unexpected: redo the batch one by one
-            results = _run_batch(at_now, session, now, batch_size, guarded=True)
+            results, claimed = _run_batch(at_now, session, now, batch_size, guarded=True,
+                                          busy=busy)
         report.timers += results
         if on_result is not None:
             for result in results:
                 on_result(result)
-        if len(results) < batch_size:
+        if claimed < batch_size:
             break
+    report.busy = len(busy)
     report.escalated = _escalate_overdue(at_now, session, now)
     return report
 
 
 def _run_batch(engine: Engine, session: Session, now: datetime, batch_size: int,
-               guarded: bool) -> list[TimerResult]:
-    """Claim and fire one batch in one transaction. Unguarded, the batch fires set-wise
-    (engine/core/batch.py) and what cannot is fired one timer at a time; an unexpected error
-    undoes the whole batch (the caller retries it guarded). Guarded, each timer fires alone in a
-    savepoint, so a failing one is marked failed and the others still fire."""
+               guarded: bool, busy: set[int] | None = None) -> tuple[list[TimerResult], int]:
+    """Claim and fire one batch in one transaction; what each timer did, and how many were
+    claimed. Unguarded, the batch fires set-wise (engine/core/batch.py) and what cannot is
+    fired one timer at a time; an unexpected error undoes the whole batch (the caller retries
+    it guarded). Guarded, each timer fires alone in a savepoint, so a failing one is marked
+    failed and the others still fire. A timer whose subject another transaction holds is left
+    pending, its id added to `busy` (which the claim then passes over)."""
+    busy = set() if busy is None else busy
     begin_write(session)
     try:
-        dues = _claim_due(session, now, batch_size)
+        claimed = _claim_due(session, now, batch_size, busy)
         # Every subject first, then the audit head (fire_due appends the batch's events
         # before the one-subject path fires what it left; guarded, each timer appends its own).
-        lock_subjects(engine, session, dues)
+        held = lock_subjects(engine, session, claimed)
+        dues = [due for due in claimed if (due.subject_type, due.subject_id) not in held]
+        busy |= {due.timer_id for due in claimed if (due.subject_type, due.subject_id) in held}
         done = {} if guarded else fire_due(engine, session, dues, now)
         results = [_result(due, *astuple(done[due.timer_id])) if due.timer_id in done
                    else _fire_timer(engine, session, due, guarded) for due in dues]
@@ -105,13 +120,14 @@ def _run_batch(engine: Engine, session: Session, now: datetime, batch_size: int,
     except BaseException:
         session.rollback()
         raise
-    return results
+    return results, len(claimed)
 
 
 _timers: Table = Timer.__table__
 _CLAIM = (select(_timers.c.id, _timers.c.workflow, _timers.c.subject_type,
                  _timers.c.subject_id, _timers.c.transition, _timers.c.subject_version)
-          .where(_timers.c.status == "pending", _timers.c.due_at <= bindparam("now"))
+          .where(_timers.c.status == "pending", _timers.c.due_at <= bindparam("now"),
+                 _timers.c.id.not_in(bindparam("passed_over", expanding=True)))
           .order_by(_timers.c.due_at, _timers.c.id).limit(bindparam("batch_size"))
           .with_for_update(skip_locked=True))
 _MARK = (update(_timers).where(_timers.c.id == bindparam("timer_id"))
@@ -119,9 +135,10 @@ _MARK = (update(_timers).where(_timers.c.id == bindparam("timer_id"))
                  result=bindparam("new_result")))
 
 
-def _claim_due(session: Session, now: datetime, batch_size: int) -> list[Due]:
+def _claim_due(session: Session, now: datetime, batch_size: int,
+               passed_over: set[int]) -> list[Due]:
     return [Due(*row) for row in session.connection().execute(
-        _CLAIM, {"now": now, "batch_size": batch_size})]
+        _CLAIM, {"now": now, "batch_size": batch_size, "passed_over": sorted(passed_over)})]
 
 
 def _mark(session: Session, results: list[TimerResult], now: datetime) -> None:

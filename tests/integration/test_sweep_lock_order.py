@@ -1,12 +1,18 @@
 """A sweep batch takes its locks in the order a request does: the subjects first, then the audit
 head. A request firing on a plan locks the plan and then the head; a batch that held the head
-and then wanted that plan would deadlock with it on PostgreSQL."""
+and then wanted that plan would deadlock with it on PostgreSQL. And a sweep never waits for a
+plan a request holds: it leaves that plan's timer for the next sweep."""
 from datetime import datetime, timezone
 
-from sqlalchemy import event
+import threading
+
+import pytest
+from sqlalchemy import event, select
 
 from engine.core.clock import FixedClock
-from engine.core.sweep import _run_batch
+from engine.care.models import Plan
+from engine.core.models import Timer
+from engine.core.sweep import _run_batch, sweep
 from engine.core.workflow import Engine
 from tests.helpers import seed_active_plans
 from web.extensions import db
@@ -29,7 +35,7 @@ def locks_taken(app, guarded: bool) -> list[str]:
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", seen)
         try:
-            results = _run_batch(engine, db.session, DUE, 10, guarded=guarded)
+            results, _claimed = _run_batch(engine, db.session, DUE, 10, guarded=guarded)
         finally:
             event.remove(db.engine, "before_cursor_execute", seen)
         db.session.remove()
@@ -60,3 +66,43 @@ def test_a_set_wise_batch_locks_every_plan_before_the_audit_head(app, users):
     with app.app_context():
         dialect = db.engine.dialect.name
     assert_subjects_before_the_head(locks_taken(app, guarded=False), dialect)
+
+
+def test_a_sweep_leaves_a_plan_another_transaction_holds_for_the_next_sweep(app, users):
+    """Waiting for it could deadlock (the sweep holds the plan's timer, which the holder's
+    request cancels next), so the sweep passes it over and fires it the next time."""
+    held_id, free_id = seed_active_plans(app, 2)
+    engine = app.extensions["strengthwise"]
+    seen: dict = {}
+
+    def run_sweep() -> None:
+        with app.app_context():
+            seen["report"] = sweep(engine, db.session, DUE)
+            seen["states"] = dict(db.session.execute(select(Plan.id, Plan._state)).all())
+            seen["pending"] = db.session.scalars(select(Timer.subject_id).where(
+                Timer.subject_type == "plan", Timer.status == "pending")).all()
+            db.session.remove()
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("SQLite's one write lock serialises the request and the sweep")
+        with db.engine.connect() as holder:
+            holder.execute(select(Plan.id).where(Plan.id == held_id).with_for_update())
+            sweeper = threading.Thread(target=run_sweep)
+            sweeper.start()
+            sweeper.join(timeout=20)
+            waited = sweeper.is_alive()
+            holder.rollback()  # a sweep that waited for the plan goes on now
+            sweeper.join()
+    assert not waited, "the sweep waited for a plan another transaction held"
+    report = seen["report"]
+    assert [(r.subject_id, r.outcome) for r in report.timers] == [(free_id, "advanced")]
+    assert report.busy == 1
+    assert "1 left for the next sweep, its subject being changed" in report.summary()
+    assert seen["states"][held_id] == "active" and seen["states"][free_id] == "review_due"
+    assert held_id in seen["pending"]
+    with app.app_context():
+        again = sweep(engine, db.session, DUE)
+        db.session.remove()
+    assert [(r.subject_id, r.outcome) for r in again.timers] == [(held_id, "advanced")]
+    assert again.busy == 0
