@@ -62,12 +62,6 @@ class Plan(WorkflowSubject, Base):
 
     person: Mapped[Person] = relationship(lazy="joined")
     author: Mapped[User] = relationship(lazy="joined")
-    # Who authored or edited the current draft round: read by the four-eyes rule, so the
-    # plan kind loads it with the lock when a transition fires (see plan_kind.PLAN_KIND).
-    round_editors: Mapped[list["DraftEditor"]] = relationship(
-        primaryjoin="and_(DraftEditor.plan_id == Plan.id, "
-                    "DraftEditor.draft_number == Plan.draft_number)",
-        viewonly=True, lazy="select")
 
 
 class DraftEditor(Base):
