@@ -126,10 +126,12 @@ def _run_batch(engine: Engine, session: Session, now: datetime, batch_size: int,
 _timers: Table = Timer.__table__
 _CLAIM = (select(_timers.c.id, _timers.c.workflow, _timers.c.subject_type,
                  _timers.c.subject_id, _timers.c.transition, _timers.c.subject_version)
-          .where(_timers.c.status == "pending", _timers.c.due_at <= bindparam("now"),
-                 _timers.c.id.not_in(bindparam("passed_over", expanding=True)))
+          .where(_timers.c.status == "pending", _timers.c.due_at <= bindparam("now"))
           .order_by(_timers.c.due_at, _timers.c.id).limit(bindparam("batch_size"))
           .with_for_update(skip_locked=True))
+# … once a batch has found a subject busy: its timer is not claimed again in this sweep.
+_CLAIM_PASSING_OVER = _CLAIM.where(_timers.c.id.not_in(bindparam("passed_over",
+                                                                expanding=True)))
 _MARK = (update(_timers).where(_timers.c.id == bindparam("timer_id"))
          .values(status=bindparam("new_status"), fired_at=bindparam("fired_at"),
                  result=bindparam("new_result")))
@@ -137,8 +139,12 @@ _MARK = (update(_timers).where(_timers.c.id == bindparam("timer_id"))
 
 def _claim_due(session: Session, now: datetime, batch_size: int,
                passed_over: set[int]) -> list[Due]:
+    if passed_over:
+        statement, given = _CLAIM_PASSING_OVER, {"passed_over": sorted(passed_over)}
+    else:
+        statement, given = _CLAIM, {}
     return [Due(*row) for row in session.connection().execute(
-        _CLAIM, {"now": now, "batch_size": batch_size, "passed_over": sorted(passed_over)})]
+        statement, {"now": now, "batch_size": batch_size, **given})]
 
 
 def _mark(session: Session, results: list[TimerResult], now: datetime) -> None:
