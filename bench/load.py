@@ -1,6 +1,13 @@
 """Load: concurrent clients against a real `strengthwise serve` on PostgreSQL, with 1 worker
 (waitress) and 2 (gunicorn): requests/s, latency and errors for the inbox, a plan's transitions
-and approve, and how far a second worker multiplies the reads."""
+and approve, how far a second worker multiplies the reads, and each server process's share of a
+CPU while it served them.
+
+The clients open a connection per request, as a reverse proxy without upstream keep-alive
+(nginx's default) does: gunicorn's workers each accept connections, so a new connection goes
+to whichever worker is free. Kept-alive connections stay with the worker that accepted them,
+and a handful of clients that connected at once can all land on one worker; the reads are
+also timed that way, for 2 workers, to show it."""
 from __future__ import annotations
 
 import http.client
@@ -33,7 +40,7 @@ from .common import (
     seed_drafts,
 )
 
-CLIENTS = 6              # client processes, each with one keep-alive connection
+CLIENTS = 6              # client processes, each sending one request at a time
 SECONDS = 6.0            # per endpoint and worker count, at most …
 MAX_REQUESTS = 3000      # … and at most this many requests per client
 APPROVALS_EACH = 40      # approvals per client (each consumes a draft)
@@ -49,20 +56,23 @@ class Result:
     seconds: float
     timings: Timings
     errors: int
+    cpu: tuple[int, ...] = ()  # each serving process's share of one CPU, in %
 
     def describe(self) -> str:
         count = len(self.timings.samples)
+        shares = " + ".join(f"{share}%" for share in self.cpu)
         return (f"{count / self.seconds:,.0f} req/s ({count:,} in {self.seconds:.1f} s), "
                 f"p50 {self.timings.ms(50):.1f} ms, p95 {self.timings.ms(95):.1f} ms, "
-                f"p99 {self.timings.ms(99):.1f} ms, errors {self.errors}")
+                f"p99 {self.timings.ms(99):.1f} ms, errors {self.errors}"
+                + (f"; server CPU {shares}" if shares else ""))
 
 
 def main() -> None:
     """Seed one database, then for 1 and 2 workers serve a copy of it and load it."""
     server = postgres_server()
-    print(f"load: {CLIENTS} concurrent client processes (keep-alive HTTP/1.1, loopback), at most "
-          f"{SECONDS:g} s and {MAX_REQUESTS:,} requests each per endpoint; approve "
-          f"{APPROVALS_EACH} drafts each; PostgreSQL")
+    print(f"load: {CLIENTS} concurrent client processes (HTTP/1.1 on loopback, a connection per "
+          f"request unless kept alive), at most {SECONDS:g} s and {MAX_REQUESTS:,} requests each "
+          f"per endpoint; approve {APPROVALS_EACH} drafts each; PostgreSQL")
     if server is None:
         print("  skipped: no PostgreSQL server answers (set STRENGTHWISE_BENCH_POSTGRES)")
         return
@@ -129,10 +139,14 @@ def load(url: str, workers: int, token: str, draft_of: dict[int, list[tuple[int,
             writes = {"POST approve": [
                 [("POST", f"/api/v1/plans/{ident}/transitions/approve", {"version": version})
                  for ident, version in draft_of[client]] for client in range(CLIENTS)]}
-            results = {name: _run(port, token, plans, cycle=True)
+            results = {name: _run(port, token, plans, serve.pid, cycle=True)
                        for name, plans in reads.items()}
-            results |= {name: _run(port, token, plans, cycle=False)
+            results |= {name: _run(port, token, plans, serve.pid, cycle=False)
                         for name, plans in writes.items()}
+            if workers > 1:
+                results |= {f"{name}, kept alive": _run(port, token, plans, serve.pid,
+                                                        cycle=True, keep_alive=True)
+                            for name, plans in reads.items()}
         finally:
             serve.terminate()
             serve.wait(timeout=30)
@@ -140,26 +154,55 @@ def load(url: str, workers: int, token: str, draft_of: dict[int, list[tuple[int,
     return results
 
 
-def _run(port: int, token: str, plans: list[list[tuple[str, str, Any]]],
-         cycle: bool) -> Result:
-    """One client process per plan of requests, started together; their results pooled."""
+def _run(port: int, token: str, plans: list[list[tuple[str, str, Any]]], server_pid: int,
+         cycle: bool, keep_alive: bool = False) -> Result:
+    """One client process per plan of requests, started together; their results pooled, with
+    the CPU share of each server process (the serving one and any workers it forked)."""
     context = multiprocessing.get_context("fork")
     start_at = time.time() + 0.5
+    processes = [server_pid, *_children(server_pid)]
     with context.Pool(len(plans)) as pool:
-        answers = pool.starmap(_client, [(port, token, plan, cycle, start_at) for plan in plans])
+        before, started = [_cpu_seconds(pid) for pid in processes], time.monotonic()
+        answers = pool.starmap(_client, [(port, token, plan, cycle, start_at, keep_alive)
+                                         for plan in plans])
+        after, elapsed = [_cpu_seconds(pid) for pid in processes], time.monotonic() - started
     samples = [sample for latencies, _, _ in answers for sample in latencies]
     errors = sum(errors for _, errors, _ in answers)
     seconds = max(elapsed for _, _, elapsed in answers)
     require(len(samples) > 10, f"only {len(samples)} requests answered")
-    return Result(seconds, Timings(tuple(samples)), errors)
+    # The gunicorn master only watches its workers: its share is not shown.
+    shares = tuple(round(100 * (end - begin) / elapsed) for begin, end in zip(before, after))
+    return Result(seconds, Timings(tuple(samples)), errors,
+                  shares[1:] if len(processes) > 1 else shares)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` forked (gunicorn's workers), from /proc (Linux); none elsewhere."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as listing:
+            return [int(child) for child in listing.read().split()]
+    except OSError:
+        return []
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds `pid` has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _client(port: int, token: str, plan: list[tuple[str, str, Any]], cycle: bool,
-            start_at: float) -> tuple[list[float], int, float]:
-    """Send the plan's requests (round and round if `cycle`) until SECONDS or MAX_REQUESTS;
-    the latencies of 2xx answers, the count of the others, and the seconds taken."""
+            start_at: float, keep_alive: bool) -> tuple[list[float], int, float]:
+    """Send the plan's requests (round and round if `cycle`) until SECONDS or MAX_REQUESTS,
+    on one kept-alive connection or a new one each; the latencies of 2xx answers, the count
+    of the others, and the seconds taken."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+               **({} if keep_alive else {"Connection": "close"})}
     latencies, errors = [], 0
     time.sleep(max(0.0, start_at - time.time()))
     began = time.perf_counter()
@@ -175,6 +218,8 @@ def _client(port: int, token: str, plan: list[tuple[str, str, Any]], cycle: bool
             response = connection.getresponse()
             response.read()
             ok = 200 <= response.status < 300
+            if not keep_alive:
+                connection.close()  # the next request connects again
         except (OSError, http.client.HTTPException):
             connection.close()
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
