@@ -363,7 +363,8 @@ def outcome_progress(session: Session, service_id: int,
     """The progress ratings of each open plan's latest completed review, counted by rating.
     The database picks each plan's latest completed review and sums its review_ratings (kept
     current whenever a review is written)."""
-    reviewed, ratings = None, Counter()
+    reviewed: Optional[int] = None
+    ratings: Counter[str] = Counter()
     # One statement: the latest reviews are picked once (a CTE read twice is materialised on
     # both backends), then counted (the row without a rating) and their ratings summed.
     for rating, count in session.execute(_OUTCOMES, {
