@@ -99,8 +99,9 @@ RUNS = 9                         # warm governance reports, after one cold
 TODAY = NOW.date()               # 2026-11-20, the service's date at NOW in London
 ZONE = ZoneInfo("Europe/London")
 # The sections of governance_report, each timed inside the warm reports.
-SECTIONS = ("plans_by_state", "review_timeliness", "overdue_reviews", "task_figures",
-            "blocking_rules", "recording_quality", "outcome_progress", "staff_practice")
+SECTIONS = ("plans_by_state", "review_timeliness", "overdue_reviews", "interim_support",
+            "task_figures", "blocking_rules", "recording_quality", "outcome_progress",
+            "staff_practice", "feedback_figures")
 REPORT_KEYS = ("service", "as_of", "plans_by_state", "review_timeliness", "overdue_reviews",
                "tasks", "blocking_rules", "recording_quality", "outcome_progress",
                "staff_practice")

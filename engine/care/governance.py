@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import (Date, DateTime, Integer, bindparam, func, literal_column, null, select,
+                        type_coerce, union_all)
 from sqlalchemy.orm import Session
 
 from engine.care import learning_report
@@ -157,10 +158,12 @@ def governance_report(session: Session, service_name: str, today: date,
 def plans_by_state(session: Session, service_id: int,
                    states: Iterable[str]) -> dict[str, int]:
     """How many of the service's plans are in each state of the workflow (zeros included)."""
-    counts = dict(session.execute(
-        select(Plan._state, func.count()).where(Plan.service_id == service_id)
-        .group_by(Plan._state)).all())
+    counts = dict(session.execute(_PLANS_BY_STATE, {"service_id": service_id}).all())
     return {state: counts.get(state, 0) for state in states}
+
+
+_PLANS_BY_STATE = (select(Plan._state, func.count())
+                   .where(Plan.service_id == bindparam("service_id")).group_by(Plan._state))
 
 
 def review_timeliness(session: Session, service_id: int, today: date,
@@ -180,34 +183,50 @@ def review_timeliness(session: Session, service_id: int, today: date,
     zone, since = policy.zone, _year_before(today)
     grace = timedelta(days=policy.review_grace_days)
     connection = session.connection()  # Core rows: no ORM loading for thousands of them
-    rows = connection.execute(
-        select(Plan.id, Person.name, ReviewCycle.number, ReviewCycle.closed_at,
-               ReviewCycle.closed_by, ReviewCycle.due_on, ReviewCycle.id)
-        .select_from(ReviewCycle)
-        .join(Plan, ReviewCycle.plan_id == Plan.id).join(Person, Plan.person_id == Person.id)
-        .where(Plan.service_id == service_id, ReviewCycle.closed_by.in_(policy.completing),
-               ReviewCycle.closed_at >= _start_of(since, zone))
-        .order_by(ReviewCycle.closed_at, ReviewCycle.id)).all()
+    rows = connection.execute(_COMPLETED_REVIEWS, {
+        "service_id": service_id, "completing": list(policy.completing),
+        "since": _start_of(since, zone)}).all()
     legacy = _legacy_due_dates(connection, [row[6] for row in rows if row[5] is None], zone)
+    # Thousands of reviews share a few hundred dates: each date's deadline and ISO text are
+    # worked out once.
+    deadlines: dict[date, tuple[str, date, str]] = {}
+    texts: dict[date, str] = {}
     reviews = []
     for plan_id, person, number, closed_at, closed_by, due_on, cycle_id in rows:
         assert closed_at is not None  # the query compares closed_at: NULLs never match
-        closed_on = closed_at.astimezone(zone).date()
+        closed_on = closed_at.replace(tzinfo=timezone.utc).astimezone(zone).date()
         if closed_on > today:
             continue
         if due_on is None:
             due_on = legacy[cycle_id]
-        deadline = due_on + grace
+        due = deadlines.get(due_on)
+        if due is None:
+            deadline = due_on + grace
+            due = deadlines[due_on] = (due_on.isoformat(), deadline, deadline.isoformat())
+        due_text, deadline, deadline_text = due
+        completed_on = texts.get(closed_on) or texts.setdefault(closed_on, closed_on.isoformat())
         reviews.append({
             "plan_id": plan_id, "person": person, "cycle": number,
-            "due_on": due_on.isoformat(), "deadline": deadline.isoformat(),
-            "completed_on": closed_on.isoformat(), "completed_by": closed_by,
+            "due_on": due_text, "deadline": deadline_text,
+            "completed_on": completed_on, "completed_by": closed_by,
             "on_time": closed_on <= deadline, "days_late": max(0, (closed_on - deadline).days)})
     on_time = sum(1 for review in reviews if review["on_time"])
     return {"from": since.isoformat(), "to": today.isoformat(),
             "grace_days": policy.review_grace_days, "completed": len(reviews),
             "on_time": on_time, "late": len(reviews) - on_time,
             "on_time_share": _share(on_time, len(reviews)), "reviews": reviews}
+
+
+_COMPLETED_REVIEWS = (
+    select(Plan.id, Person.name, ReviewCycle.number,
+           type_coerce(ReviewCycle.closed_at, DateTime()),  # naive UTC, made aware when read
+           ReviewCycle.closed_by, ReviewCycle.due_on, ReviewCycle.id)
+    .select_from(ReviewCycle)
+    .join(Plan, ReviewCycle.plan_id == Plan.id).join(Person, Plan.person_id == Person.id)
+    .where(Plan.service_id == bindparam("service_id"),
+           ReviewCycle.closed_by.in_(bindparam("completing", expanding=True)),
+           ReviewCycle.closed_at >= bindparam("since"))
+    .order_by(ReviewCycle.closed_at, ReviewCycle.id))
 
 
 def overdue_reviews(session: Session, service_id: int, today: date,
@@ -223,44 +242,57 @@ def overdue_reviews(session: Session, service_id: int, today: date,
 
 def interim_support(session: Session, service_id: int) -> dict[str, Any]:
     """Plans on interim support: extra support started by increase_support, awaiting review."""
-    rows = session.execute(
-        select(Plan.id, Person.name, Plan._state, Plan.interim_support)
-        .join(Person, Plan.person_id == Person.id)
-        .where(Plan.service_id == service_id, Plan.interim_support.is_not(None))
-        .order_by(Plan.id)).all()
+    rows = session.execute(_INTERIM, {"service_id": service_id}).all()
     plans = [{"plan_id": plan_id, "person": person, "state": state, **interim}
              for plan_id, person, state, interim in rows if interim]
     return {"count": len(plans), "plans": plans}
 
 
+_INTERIM = (select(Plan.id, Person.name, Plan._state, Plan.interim_support)
+            .join(Person, Plan.person_id == Person.id)
+            .where(Plan.service_id == bindparam("service_id"),
+                   Plan.interim_support.is_not(None))  # ix_plans_interim holds these alone
+            .order_by(Plan.id))
+
+
 def task_figures(session: Session, service_id: int, today: date) -> dict[str, Any]:
     """Open (open or claimed) tasks of the service, and those past their due date, by kind."""
-    rows = session.execute(
-        select(Task.kind, Task.due, Task.assignee_id).where(
-            Task.service_id == service_id, Task.status.in_(OPEN_STATUSES))).all()
-    by_kind: dict[str, dict[str, Any]] = {}
-    for kind, due, _ in rows:
-        entry = by_kind.setdefault(kind, {"kind": kind, "open": 0, "overdue": 0})
-        entry["open"] += 1
-        entry["overdue"] += bool(due and due < today)
-    return {"open": len(rows), "overdue": sum(e["overdue"] for e in by_kind.values()),
-            "unassigned": sum(1 for _, _, assignee in rows if assignee is None),
-            "by_kind": sorted(by_kind.values(), key=lambda e: (-e["open"], e["kind"]))}
+    rows = session.execute(_TASKS, {"service_id": service_id, "open": list(OPEN_STATUSES),
+                                    "today": today}).all()
+    by_kind = [{"kind": kind, "open": count, "overdue": overdue}
+               for kind, count, overdue, _ in rows]
+    return {"open": sum(entry["open"] for entry in by_kind),
+            "overdue": sum(entry["overdue"] for entry in by_kind),
+            "unassigned": sum(unassigned for *_, unassigned in rows),
+            "by_kind": sorted(by_kind, key=lambda e: (-e["open"], e["kind"]))}
+
+
+_TASKS = (
+    select(Task.kind, func.count(), func.count().filter(Task.due < bindparam("today")),
+           func.count().filter(Task.assignee_id.is_(None)))
+    .where(Task.service_id == bindparam("service_id"),
+           Task.status.in_(bindparam("open", expanding=True)))
+    .group_by(Task.kind))
 
 
 def blocking_rules(session: Session, service_name: str, limit: int = 10) -> dict[str, Any]:
     """The rules that most often refused a transition in the service, from the failed checks
     of its blocked audit events, most frequent first: counted as each blocked event is
     appended (blocked_rule_tallies), the attempts by an index on the events."""
-    attempts = session.execute(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.service == service_name, AuditEvent.outcome == "blocked")).scalar_one()
-    ranked = session.execute(
-        select(BlockedRuleTally.rule, BlockedRuleTally.text, BlockedRuleTally.count)
-        .where(BlockedRuleTally.service == service_name)
-        .order_by(BlockedRuleTally.count.desc(), BlockedRuleTally.rule).limit(limit)).all()
+    attempts = session.execute(_BLOCKED_ATTEMPTS, {"service": service_name}).scalar_one()
+    ranked = session.execute(_BLOCKING_RULES, {"service": service_name, "limit": limit}).all()
     return {"blocked_attempts": attempts,
             "rules": [{"rule": rule, "text": text, "count": count}
                       for rule, text, count in ranked]}
+
+
+_BLOCKED_ATTEMPTS = select(func.count()).select_from(AuditEvent).where(
+    AuditEvent.service == bindparam("service"), AuditEvent.outcome == "blocked")
+_BLOCKING_RULES = (
+    select(BlockedRuleTally.rule, BlockedRuleTally.text, BlockedRuleTally.count)
+    .where(BlockedRuleTally.service == bindparam("service"))
+    .order_by(BlockedRuleTally.count.desc(), BlockedRuleTally.rule)
+    .limit(bindparam("limit", type_=Integer)))
 
 
 def recording_quality(session: Session, service_id: int, today: date, window_days: int = 90,
@@ -280,12 +312,8 @@ def recording_quality(session: Session, service_id: int, today: date, window_day
     terms: Counter[str] = Counter()
     by_category: Counter[str] = Counter()
     categories: dict[str, str] = {}
-    for judged_under, kind, name, category, count in session.execute(
-            select(RecordTally.vocabulary, RecordTally.kind, RecordTally.name,
-                   func.max(RecordTally.category), func.sum(RecordTally.count))
-            .where(RecordTally.service_id == service_id, RecordTally.date >= since,
-                   RecordTally.date <= today)
-            .group_by(RecordTally.vocabulary, RecordTally.kind, RecordTally.name)):
+    for judged_under, kind, name, category, count in session.execute(_RECORD_TALLIES, {
+            "service_id": service_id, "since": since, "today": today}):
         judged_now = current is None or judged_under == current
         if kind == "records":
             records += count
@@ -322,30 +350,58 @@ def recording_quality(session: Session, service_id: int, today: date, window_day
                           for term, count in ranked]}
 
 
+_RECORD_TALLIES = (
+    select(RecordTally.vocabulary, RecordTally.kind, RecordTally.name,
+           func.max(RecordTally.category), func.sum(RecordTally.count))
+    .where(RecordTally.service_id == bindparam("service_id"),
+           RecordTally.date >= bindparam("since"), RecordTally.date <= bindparam("today"))
+    .group_by(RecordTally.vocabulary, RecordTally.kind, RecordTally.name))
+
+
 def outcome_progress(session: Session, service_id: int,
                      policy: ReportPolicy) -> dict[str, Any]:
     """The progress ratings of each open plan's latest completed review, counted by rating.
     The database picks each plan's latest completed review and sums its review_ratings (kept
     current whenever a review is written)."""
+    reviewed: Optional[int] = None
+    ratings: Counter[str] = Counter()
+    # One statement: the latest reviews are picked once (a CTE read twice is materialised on
+    # both backends), then counted (the row without a rating) and their ratings summed.
+    for rating, count in session.execute(_OUTCOMES, {
+            "service_id": service_id, "finished": list(policy.finished),
+            "completing": list(policy.completing)}):
+        if rating is None:
+            reviewed = count
+        else:
+            ratings[rating] = count
+    return {"plans_reviewed": reviewed or 0, "outcomes_rated": sum(ratings.values()),
+            "ratings": {rating: ratings.get(rating, 0) for rating in RATINGS},
+            "progressing_share": _share(ratings["achieved"] + ratings["progressing"],
+                                        sum(ratings.values()))}
+
+
+def _outcomes() -> Any:
+    """Each open plan's latest completed review: how many there are (the row whose rating is
+    NULL), and the sum of their ratings by rating."""
     latest = (
         select(Review.plan_id, func.max(ReviewCycle.number).label("number"))
         .join(ReviewCycle, Review.cycle_id == ReviewCycle.id)
         .join(Plan, Review.plan_id == Plan.id)
-        .where(Plan.service_id == service_id, Plan._state.not_in(policy.finished),
-               ReviewCycle.closed_by.in_(policy.completing))
-        .group_by(Review.plan_id).subquery())
-    plans_reviewed = session.execute(select(func.count()).select_from(latest)).scalar_one()
-    ratings = Counter(dict(session.execute(
+        .where(Plan.service_id == bindparam("service_id"),
+               Plan._state.not_in(bindparam("finished", expanding=True)),
+               ReviewCycle.closed_by.in_(bindparam("completing", expanding=True)))
+        .group_by(Review.plan_id).cte("latest"))
+    rated = (
         select(ReviewRating.rating, func.sum(ReviewRating.count)).select_from(latest)
         .join(ReviewCycle, (ReviewCycle.plan_id == latest.c.plan_id)
               & (ReviewCycle.number == latest.c.number))
         .join(Review, Review.cycle_id == ReviewCycle.id)
         .join(ReviewRating, ReviewRating.review_id == Review.id)
-        .group_by(ReviewRating.rating)).all()))
-    return {"plans_reviewed": plans_reviewed, "outcomes_rated": sum(ratings.values()),
-            "ratings": {rating: ratings.get(rating, 0) for rating in RATINGS},
-            "progressing_share": _share(ratings["achieved"] + ratings["progressing"],
-                                        sum(ratings.values()))}
+        .group_by(ReviewRating.rating))
+    return union_all(select(null(), func.count()).select_from(latest), rated)
+
+
+_OUTCOMES = _outcomes()
 
 
 def staff_practice(session: Session, service: Service, today: date,
@@ -355,30 +411,14 @@ def staff_practice(session: Session, service: Service, today: date,
     service's supervisions by state, those still scheduled after their date, and the staff
     whose supervision was signed off in the last 12 months."""
     since = _year_before(today)
-    staff = session.execute(
-        select(func.count()).select_from(User).join(user_services)
-        .where(user_services.c.service_id == service.id, *_ACTIVE_STAFF)).scalar_one()
-    competencies = dict(session.execute(
-        select(Competency._state, func.count(func.distinct(Competency.worker_id)))
-        .join(User, Competency.worker_id == User.id)
-        .where(Competency.service_id == service.id, *_ACTIVE_STAFF)
-        .group_by(Competency._state)).all())
-    supervisions = dict(session.execute(
-        select(Supervision._state, func.count()).where(Supervision.service_id == service.id)
-        .group_by(Supervision._state)).all())
-    overdue = session.scalar(select(func.count()).select_from(Supervision).where(
-        Supervision.service_id == service.id,
-        Supervision._state.in_(policy.awaiting_session),
-        Supervision.scheduled_for < today))
-    signed_off = session.execute(
-        select(func.count(), func.count(func.distinct(Supervision.supervisee_id)))
-        .select_from(AuditEvent)
-        .join(Supervision, (AuditEvent.subject_type == "supervision")
-              & (AuditEvent.subject_id == Supervision.id))
-        .join(User, Supervision.supervisee_id == User.id)
-        .where(AuditEvent.service == service.name, *_ACTIVE_STAFF,
-               AuditEvent.transition == "sign_off", AuditEvent.outcome == "advanced",
-               AuditEvent.at >= _start_of(since, policy.zone))).one()
+    ours = {"service_id": service.id}
+    staff = session.execute(_STAFF, ours).scalar_one()
+    competencies = dict(session.execute(_COMPETENCIES, ours).all())
+    supervisions = dict(session.execute(_SUPERVISIONS, ours).all())
+    overdue = session.execute(_SUPERVISIONS_OVERDUE, {
+        **ours, "awaiting": list(policy.awaiting_session), "today": today}).scalar_one()
+    signed_off = session.execute(_SIGNED_OFF, {
+        "service": service.name, "since": _start_of(since, policy.zone)}).one()
     competent = sum(competencies.get(state, 0) for state in policy.competent)
     return {
         "staff": staff,
@@ -394,24 +434,42 @@ def staff_practice(session: Session, service: Service, today: date,
     }
 
 
+_STAFF = (select(func.count()).select_from(User).join(user_services)
+          .where(user_services.c.service_id == bindparam("service_id"), *_ACTIVE_STAFF))
+_COMPETENCIES = (
+    select(Competency._state, func.count(func.distinct(Competency.worker_id)))
+    .join(User, Competency.worker_id == User.id)
+    .where(Competency.service_id == bindparam("service_id"), *_ACTIVE_STAFF)
+    .group_by(Competency._state))
+_SUPERVISIONS = (select(Supervision._state, func.count())
+                 .where(Supervision.service_id == bindparam("service_id"))
+                 .group_by(Supervision._state))
+_SUPERVISIONS_OVERDUE = select(func.count()).select_from(Supervision).where(
+    Supervision.service_id == bindparam("service_id"),
+    Supervision._state.in_(bindparam("awaiting", expanding=True)),
+    Supervision.scheduled_for < bindparam("today"))
+_SIGNED_OFF = (
+    select(func.count(), func.count(func.distinct(Supervision.supervisee_id)))
+    .select_from(AuditEvent)
+    .join(Supervision, (AuditEvent.subject_type == "supervision")
+          & (AuditEvent.subject_id == Supervision.id))
+    .join(User, Supervision.supervisee_id == User.id)
+    .where(AuditEvent.service == bindparam("service"), *_ACTIVE_STAFF,
+           AuditEvent.transition == "sign_off", AuditEvent.outcome == "advanced",
+           AuditEvent.at >= bindparam("since")))
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 def _in_review_past_task_due(session: Session, service_id: int, today: date,
                              policy: ReportPolicy) -> list[dict[str, Any]]:
     """Plans under review past their deadline: the date the open review fell due plus the
     grace days, or an open "complete the review" task past its due date, whichever is first."""
-    cycles = session.connection().execute(
-        select(Plan.id, Person.name, Plan._state, ReviewCycle.due_on)
-        .join(Person, Plan.person_id == Person.id)
-        .join(ReviewCycle, (ReviewCycle.plan_id == Plan.id) & ReviewCycle.closed_at.is_(None))
-        .where(Plan.service_id == service_id, Plan._state.in_(policy.under_review))).all()
-    tasks = dict(session.execute(
-        select(Plan.id, func.min(Task.due))
-        .join(Task, (Task.subject_type == "plan") & (Task.subject_id == Plan.id))
-        .where(Plan.service_id == service_id, Plan._state.in_(policy.under_review),
-               Task.kind == "complete_review", Task.status.in_(OPEN_STATUSES),
-               Task.due < today)
-        .group_by(Plan.id)).all())
+    connection = session.connection()
+    under_review = {"service_id": service_id, "under_review": list(policy.under_review)}
+    cycles = connection.execute(_OPEN_CYCLES, under_review).all()
+    tasks = dict(connection.execute(_REVIEW_TASKS_PAST_DUE, {
+        **under_review, "open": list(OPEN_STATUSES), "today": today}).all())
     overdue = []
     for plan_id, person, state, due_on in cycles:
         deadline = due_on + timedelta(days=policy.review_grace_days) if due_on else None
@@ -425,25 +483,53 @@ def _in_review_past_task_due(session: Session, service_id: int, today: date,
     return overdue
 
 
+_UNDER_REVIEW = (Plan.service_id == bindparam("service_id"),
+                 Plan._state.in_(bindparam("under_review", expanding=True)))
+_OPEN_CYCLES = (
+    select(Plan.id, Person.name, Plan._state, ReviewCycle.due_on)
+    .join(Person, Plan.person_id == Person.id)
+    .join(ReviewCycle, (ReviewCycle.plan_id == Plan.id) & ReviewCycle.closed_at.is_(None))
+    .where(*_UNDER_REVIEW))
+_REVIEW_TASKS_PAST_DUE = (
+    select(Plan.id, func.min(Task.due))
+    .join(Task, (Task.subject_type == "plan") & (Task.subject_id == Plan.id))
+    .where(*_UNDER_REVIEW, Task.kind == "complete_review",
+           Task.status.in_(bindparam("open", expanding=True)), Task.due < bindparam("today"))
+    .group_by(Plan.id))
+
+
 def _review_date_passed(session: Session, service_id: int, today: date,
                         policy: ReportPolicy) -> list[dict[str, Any]]:
     # The plan's own review date, else its version's (a column written with the version):
     # the database compares them with today, so only overdue plans are read.
-    due = func.coalesce(Plan.next_review_on, PlanVersion.next_review_on)
-    rows = session.connection().execute(
-        select(Plan.id, Person.name, Plan._state, due)
-        .join(Person, Plan.person_id == Person.id)
-        .outerjoin(PlanVersion, (PlanVersion.plan_id == Plan.id)
-                   & (PlanVersion.number == Plan.current_version))
-        .where(Plan.service_id == service_id, due < today,
-               Plan._state.in_(policy.awaiting_review)
-               | (Plan._state.in_(policy.in_revision) & Plan.current_version.is_not(None)))
-        ).all()
+    rows = session.connection().execute(_REVIEW_DATE_PASSED, {
+        "service_id": service_id, "today": today,
+        "awaiting_review": list(policy.awaiting_review),
+        "in_revision": list(policy.in_revision)}).all()
     return [_overdue(plan_id, person, state, due_on, today,
                      "the review date has passed while a revision is drafted"
                      if state in policy.in_revision else
                      "the review date has passed and no review has started")
             for plan_id, person, state, due_on in rows]
+
+
+def _review_date_passed_statement() -> Any:
+    due = func.coalesce(Plan.next_review_on, PlanVersion.next_review_on)
+    # The version's date is read from ix_plan_versions_review alone: matching its number as an
+    # expression (+ 0) keeps SQLite from picking the unique (plan_id, number) index instead,
+    # whose every lookup reads a whole version, content and all, for one date.
+    return (
+        select(Plan.id, Person.name, Plan._state, due).select_from(Plan)
+        .outerjoin(PlanVersion, (PlanVersion.plan_id == Plan.id)
+                   & (PlanVersion.number + literal_column("0") == Plan.current_version))
+        .join(Person, Plan.person_id == Person.id)
+        .where(Plan.service_id == bindparam("service_id"), due < bindparam("today", type_=Date),
+               Plan._state.in_(bindparam("awaiting_review", expanding=True))
+               | (Plan._state.in_(bindparam("in_revision", expanding=True))
+                  & Plan.current_version.is_not(None))))
+
+
+_REVIEW_DATE_PASSED = _review_date_passed_statement()
 
 
 def _overdue(plan_id: int, person: str, state: str, due: date, today: date,

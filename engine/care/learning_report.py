@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Optional
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import bindparam, extract, func, select
 from sqlalchemy.orm import Session
 
 from engine.care.incidents import KINDS, SEVERITIES
@@ -57,31 +57,19 @@ def incident_figures(session: Session, service_id: int, today: date) -> dict[str
     """Incidents over the last 12 months by kind and severity and per month, those open past
     14 days, and the share closed with what was learned."""
     months = months_up_to(today)
-    since = _moment(_first_of(*months[0]))
-    in_window = (Incident.service_id == service_id, Incident.occurred_at >= since)
-    pairs = session.execute(
-        select(Incident.kind, Incident.severity, func.count())
-        .where(*in_window).group_by(Incident.kind, Incident.severity)).all()
+    window = {"service_id": service_id, "since": _moment(_first_of(*months[0]))}
+    pairs = session.execute(_INCIDENT_PAIRS, window).all()
     by_kind = {kind: 0 for kind in KINDS}
     by_severity = {severity: 0 for severity in SEVERITIES}
     for kind, severity, count in pairs:
         by_kind[kind] = by_kind.get(kind, 0) + count
         by_severity[severity] = by_severity.get(severity, 0) + count
-    year, month = extract("year", Incident.occurred_at), extract("month", Incident.occurred_at)
-    monthly = {(int(y), int(m)): count for y, m, count in session.execute(
-        select(year, month, func.count()).where(*in_window).group_by(year, month))}
-    cutoff = _moment(today - timedelta(days=OPEN_PAST_DAYS))
-    stale = session.execute(
-        select(Incident.id, Person.name, Incident.kind, Incident.severity, Incident._state,
-               Incident.created_at)
-        .join(Person, Person.id == Incident.person_id)
-        .where(Incident.service_id == service_id, Incident.closed_at.is_(None),
-               Incident.created_at < cutoff)
-        .order_by(Incident.created_at)).all()
-    closed, learned = session.execute(
-        select(func.count(Incident.closed_at),
-               func.count(Incident.learning).filter(func.length(func.trim(Incident.learning)) > 0))
-        .where(*in_window, Incident.closed_at.is_not(None))).one()
+    monthly = {(int(y), int(m)): count
+               for y, m, count in session.execute(_INCIDENTS_MONTHLY, window)}
+    stale = session.execute(_INCIDENTS_STALE, {
+        "service_id": service_id,
+        "cutoff": _moment(today - timedelta(days=OPEN_PAST_DAYS))}).all()
+    closed, learned = session.execute(_INCIDENTS_CLOSED, window).one()
     return {
         "from": _first_of(*months[0]).isoformat(), "to": today.isoformat(),
         "total": sum(count for _, _, count in pairs),
@@ -99,40 +87,44 @@ def incident_figures(session: Session, service_id: int, today: date) -> dict[str
     }
 
 
+# The statements, built once: each report binds its service and dates.
+_IN_WINDOW = (Incident.service_id == bindparam("service_id"),
+              Incident.occurred_at >= bindparam("since"))
+_INCIDENT_PAIRS = (select(Incident.kind, Incident.severity, func.count())
+                   .where(*_IN_WINDOW).group_by(Incident.kind, Incident.severity))
+_YEAR, _MONTH = extract("year", Incident.occurred_at), extract("month", Incident.occurred_at)
+_INCIDENTS_MONTHLY = (select(_YEAR, _MONTH, func.count()).where(*_IN_WINDOW)
+                      .group_by(_YEAR, _MONTH))
+_INCIDENTS_STALE = (
+    select(Incident.id, Person.name, Incident.kind, Incident.severity, Incident._state,
+           Incident.created_at)
+    .join(Person, Person.id == Incident.person_id)
+    .where(Incident.service_id == bindparam("service_id"), Incident.closed_at.is_(None),
+           Incident.created_at < bindparam("cutoff"))
+    .order_by(Incident.created_at))
+_INCIDENTS_CLOSED = (
+    select(func.count(Incident.closed_at),
+           func.count(Incident.learning).filter(func.length(func.trim(Incident.learning)) > 0))
+    .where(*_IN_WINDOW, Incident.closed_at.is_not(None)))
+
+
 def restriction_figures(session: Session, service_id: int, today: date) -> dict[str, Any]:
     """The register's size now and at the end of each of the last 12 months, and the
     restrictions whose review is overdue."""
     months = months_up_to(today)
-    ours = Restriction.service_id == service_id
-    start_year = extract("year", Restriction.started_on)
-    start_month = extract("month", Restriction.started_on)
-    starts = {(int(y), int(m)): n for y, m, n in session.execute(
-        select(start_year, start_month, func.count()).where(ours)
-        .group_by(start_year, start_month))}
-    end_year, end_month = extract("year", Restriction.ended_on), extract("month",
-                                                                         Restriction.ended_on)
-    ends = {(int(y), int(m)): n for y, m, n in session.execute(
-        select(end_year, end_month, func.count()).where(ours, Restriction.ended_on.is_not(None))
-        .group_by(end_year, end_month))}
+    ours = {"service_id": service_id}
+    starts = {(int(y), int(m)): n for y, m, n in session.execute(_RESTRICTION_STARTS, ours)}
+    ends = {(int(y), int(m)): n for y, m, n in session.execute(_RESTRICTION_ENDS, ours)}
     per_month = []
     for year, month in months:
         # In the register at the month's end: started by then and not ended by then.
         started = sum(n for key, n in starts.items() if key <= (year, month))
         ended = sum(n for key, n in ends.items() if key <= (year, month))
         per_month.append({"month": _label(year, month), "count": started - ended})
-    now = session.scalar(select(func.count()).select_from(Restriction).where(
-        ours, Restriction.ended_on.is_(None))) or 0
-    overdue = session.execute(
-        select(Restriction.id, Restriction.plan_id, Person.name, Restriction.description,
-               Restriction.review_date)
-        .join(Person, Person.id == Restriction.person_id)
-        .where(ours, Restriction.ended_on.is_(None), Restriction.review_date < today)
-        .order_by(Restriction.review_date)).all()
-    decisions = dict(session.execute(
-        select(Restriction.decision, func.count())
-        .where(ours, Restriction.decision.is_not(None),
-               Restriction.reviewed_at >= _moment(_first_of(*months[0])))
-        .group_by(Restriction.decision)).all())
+    now = session.execute(_RESTRICTIONS_NOW, ours).scalar_one() or 0
+    overdue = session.execute(_RESTRICTIONS_OVERDUE, {**ours, "today": today}).all()
+    decisions = dict(session.execute(_RESTRICTION_DECISIONS, {
+        **ours, "since": _moment(_first_of(*months[0]))}).all())
     return {
         "count_now": now, "per_month": per_month,
         "overdue_reviews": {"count": len(overdue), "restrictions": [
@@ -142,3 +134,25 @@ def restriction_figures(session: Session, service_id: int, today: date) -> dict[
         "latest_decisions": {decision: decisions.get(decision, 0)
                              for decision in ("keep", "reduce", "remove")},
     }
+
+
+_OURS = Restriction.service_id == bindparam("service_id")
+_STARTED = extract("year", Restriction.started_on), extract("month", Restriction.started_on)
+_RESTRICTION_STARTS = select(*_STARTED, func.count()).where(_OURS).group_by(*_STARTED)
+_ENDED = extract("year", Restriction.ended_on), extract("month", Restriction.ended_on)
+_RESTRICTION_ENDS = (select(*_ENDED, func.count())
+                     .where(_OURS, Restriction.ended_on.is_not(None)).group_by(*_ENDED))
+_RESTRICTIONS_NOW = select(func.count()).select_from(Restriction).where(
+    _OURS, Restriction.ended_on.is_(None))
+_RESTRICTIONS_OVERDUE = (
+    select(Restriction.id, Restriction.plan_id, Person.name, Restriction.description,
+           Restriction.review_date)
+    .join(Person, Person.id == Restriction.person_id)
+    .where(_OURS, Restriction.ended_on.is_(None),
+           Restriction.review_date < bindparam("today"))
+    .order_by(Restriction.review_date))
+_RESTRICTION_DECISIONS = (
+    select(Restriction.decision, func.count())
+    .where(_OURS, Restriction.decision.is_not(None),
+           Restriction.reviewed_at >= bindparam("since"))
+    .group_by(Restriction.decision))
