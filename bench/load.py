@@ -42,6 +42,7 @@ from .common import (
 
 CLIENTS = 6              # client processes, each sending one request at a time
 SECONDS = 6.0            # per endpoint and worker count, at most …
+WARM_UP_SECONDS = 1.0    # … after each read endpoint has been asked this long, untimed
 MAX_REQUESTS = 3000      # … and at most this many requests per client
 APPROVALS_EACH = 40      # approvals per client (each consumes a draft)
 TASKS = 150              # drafts asked for approval: the manager's inbox holds their tasks
@@ -57,6 +58,8 @@ class Result:
     timings: Timings
     errors: int
     cpu: tuple[int, ...] = ()  # each serving process's share of one CPU, in %
+    machine: int = 0           # all CPUs busy, in % of one (so up to 200 on 2 CPUs)
+    database: int = 0          # PostgreSQL's processes (on this machine), in % of one CPU
 
     def describe(self) -> str:
         count = len(self.timings.samples)
@@ -64,7 +67,8 @@ class Result:
         return (f"{count / self.seconds:,.0f} req/s ({count:,} in {self.seconds:.1f} s), "
                 f"p50 {self.timings.ms(50):.1f} ms, p95 {self.timings.ms(95):.1f} ms, "
                 f"p99 {self.timings.ms(99):.1f} ms, errors {self.errors}"
-                + (f"; server CPU {shares}" if shares else ""))
+                + (f"; CPU: server {shares}, PostgreSQL {self.database}%, "
+                   f"machine {self.machine}%" if shares else ""))
 
 
 def main() -> None:
@@ -130,7 +134,7 @@ def load(url: str, workers: int, token: str, draft_of: dict[int, list[tuple[int,
             env={**os.environ, "STRENGTHWISE_DATABASE_URL": url,
                  "STRENGTHWISE_SCHEDULER_EMBEDDED": "false"})
         try:
-            _wait_for(port, serve, log_path)
+            _wait_for(port, serve, log_path, workers)
             reads = {
                 "GET inbox": [[("GET", "/api/v1/tasks", None)]] * CLIENTS,
                 "GET transitions": [[("GET", f"/api/v1/plans/{plan_id}/transitions",
@@ -139,6 +143,8 @@ def load(url: str, workers: int, token: str, draft_of: dict[int, list[tuple[int,
             writes = {"POST approve": [
                 [("POST", f"/api/v1/plans/{ident}/transitions/approve", {"version": version})
                  for ident, version in draft_of[client]] for client in range(CLIENTS)]}
+            for plans in reads.values():  # every worker's first requests are not timed
+                _run(port, token, plans, serve.pid, cycle=True, seconds=WARM_UP_SECONDS)
             results = {name: _run(port, token, plans, serve.pid, cycle=True)
                        for name, plans in reads.items()}
             results |= {name: _run(port, token, plans, serve.pid, cycle=False)
@@ -155,7 +161,7 @@ def load(url: str, workers: int, token: str, draft_of: dict[int, list[tuple[int,
 
 
 def _run(port: int, token: str, plans: list[list[tuple[str, str, Any]]], server_pid: int,
-         cycle: bool, keep_alive: bool = False) -> Result:
+         cycle: bool, keep_alive: bool = False, seconds: float = SECONDS) -> Result:
     """One client process per plan of requests, started together; their results pooled, with
     the CPU share of each server process (the serving one and any workers it forked)."""
     context = multiprocessing.get_context("fork")
@@ -163,9 +169,12 @@ def _run(port: int, token: str, plans: list[list[tuple[str, str, Any]]], server_
     processes = [server_pid, *_children(server_pid)]
     with context.Pool(len(plans)) as pool:
         before, started = [_cpu_seconds(pid) for pid in processes], time.monotonic()
-        answers = pool.starmap(_client, [(port, token, plan, cycle, start_at, keep_alive)
-                                         for plan in plans])
+        busy_before, database_before = _machine_busy_seconds(), _postgres_seconds()
+        answers = pool.starmap(_client, [(port, token, plan, cycle, start_at, keep_alive,
+                                          seconds) for plan in plans])
         after, elapsed = [_cpu_seconds(pid) for pid in processes], time.monotonic() - started
+        busy = round(100 * (_machine_busy_seconds() - busy_before) / elapsed)
+        database = round(100 * (_postgres_seconds() - database_before) / elapsed)
     samples = [sample for latencies, _, _ in answers for sample in latencies]
     errors = sum(errors for _, errors, _ in answers)
     seconds = max(elapsed for _, _, elapsed in answers)
@@ -173,7 +182,7 @@ def _run(port: int, token: str, plans: list[list[tuple[str, str, Any]]], server_
     # The gunicorn master only watches its workers: its share is not shown.
     shares = tuple(round(100 * (end - begin) / elapsed) for begin, end in zip(before, after))
     return Result(seconds, Timings(tuple(samples)), errors,
-                  shares[1:] if len(processes) > 1 else shares)
+                  shares[1:] if len(processes) > 1 else shares, busy, database)
 
 
 def _children(pid: int) -> list[int]:
@@ -183,6 +192,33 @@ def _children(pid: int) -> list[int]:
             return [int(child) for child in listing.read().split()]
     except OSError:
         return []
+
+
+def _postgres_seconds() -> float:
+    """CPU seconds used so far by the processes called postgres (the server's backends, when
+    it runs on this machine; ended backends are not counted, but each client's lasts)."""
+    total = 0.0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() != "postgres":
+                        continue
+            except OSError:
+                continue
+            total += _cpu_seconds(int(entry))
+    return total
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds every CPU has spent busy (not idle or waiting) since boot (/proc/stat)."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(value) for value in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -196,8 +232,9 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _client(port: int, token: str, plan: list[tuple[str, str, Any]], cycle: bool,
-            start_at: float, keep_alive: bool) -> tuple[list[float], int, float]:
-    """Send the plan's requests (round and round if `cycle`) until SECONDS or MAX_REQUESTS,
+            start_at: float, keep_alive: bool, seconds: float
+            ) -> tuple[list[float], int, float]:
+    """Send the plan's requests (round and round if `cycle`) until `seconds` or MAX_REQUESTS,
     on one kept-alive connection or a new one each; the latencies of 2xx answers, the count
     of the others, and the seconds taken."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -208,7 +245,7 @@ def _client(port: int, token: str, plan: list[tuple[str, str, Any]], cycle: bool
     began = time.perf_counter()
     count = MAX_REQUESTS if cycle else len(plan)
     for number in range(count):
-        if time.perf_counter() - began > SECONDS:
+        if time.perf_counter() - began > seconds:
             break
         method, path, body = plan[number % len(plan)]
         start = time.perf_counter()
@@ -238,14 +275,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(port: int, process: subprocess.Popen, log_path: Path) -> None:
+def _wait_for(port: int, process: subprocess.Popen, log_path: Path, workers: int) -> None:
+    """Until the port accepts and, under gunicorn, every worker is forked (the master binds the
+    port before it forks them)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"benchmark invalid: serve exited: {log_path.read_text()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
+                if workers == 1 or len(_children(process.pid)) >= workers:
+                    return
         except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("benchmark invalid: serve did not listen within 30 s")
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"benchmark invalid: serve did not listen with {workers} worker"
+                       f"{'s' if workers > 1 else ''} within 30 s")
