@@ -16,6 +16,7 @@ from sqlalchemy import (
     bindparam,
     event,
     select,
+    text,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,6 +42,13 @@ class Person(Base):
 
 class Plan(WorkflowSubject, Base):
     __tablename__ = "plans"
+    # What the governance report reads instead of the wide rows (migration 0013).
+    __table_args__ = (
+        Index("ix_plans_governance", "service_id", "state", "person_id", "current_version",
+              "next_review_on"),
+        Index("ix_plans_interim", "service_id", sqlite_where=text("interim_support IS NOT NULL"),
+              postgresql_where=text("interim_support IS NOT NULL")),
+    )
     subject_type = "plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +89,8 @@ class PlanVersion(Base):
     """An approved, frozen version of a plan's content. Never updated after insert."""
 
     __tablename__ = "plan_versions"
-    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+    __table_args__ = (UniqueConstraint("plan_id", "number"),
+                      Index("ix_plan_versions_review", "plan_id", "number", "next_review_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
@@ -219,6 +228,7 @@ class Review(Base):
     """The review record of a cycle; writing it again in the same cycle replaces it."""
 
     __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_plan_cycle", "plan_id", "cycle_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("review_cycles.id", ondelete="CASCADE"),
