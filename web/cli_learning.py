@@ -61,8 +61,9 @@ def incidents_list(service: Optional[str], state: Optional[str]) -> None:
         return
     rows = [("id", "occurred", "person", "service", "what", "severity", "state", "learned",
              "plan changes")]
+    changes_of = incident_changes.plan_changes_many(db.session, found, engine().today)
     for item in found:
-        changes = incident_changes.plan_changes(db.session, item, engine().today)
+        changes = changes_of[item.id]
         rows.append((str(item.id), _local(item.occurred_at), item.person.name,
                      item.service.name, incidents.KIND_WORDS.get(item.kind, item.kind),
                      item.severity, item.state, item.learning or "-",

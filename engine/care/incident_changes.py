@@ -8,8 +8,9 @@ Read-only; the incidents list, the incident's page and its API document show the
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,32 +30,66 @@ def names_incident(trigger: Optional[str], incident_id: int) -> bool:
 
 def plan_changes(session: Session, incident: Incident, today_of=None) -> list[dict[str, Any]]:
     """The plan's changes that followed the incident, oldest first, each with its words."""
-    if incident.plan_id is None:
-        return []
+    return plan_changes_many(session, [incident], today_of)[incident.id]
+
+
+def plan_changes_many(session: Session, incidents: Sequence[Incident],
+                      today_of=None) -> dict[int, list[dict[str, Any]]]:
+    """`plan_changes` of each incident, by id: the plans' reviews, versions and restrictions
+    read once for all of them (four statements however long the list)."""
     day = today_of or (lambda moment: moment.date())
+    plan_ids = {incident.plan_id for incident in incidents if incident.plan_id is not None}
+    facts = _facts(session, plan_ids) if plan_ids else _PlanFacts()
+    return {incident.id: _changes(incident, facts, day) if incident.plan_id is not None else []
+            for incident in incidents}
+
+
+@dataclass
+class _PlanFacts:
+    """What the incidents' plans did, by plan id, oldest first."""
+
+    cycles: dict[int, list[ReviewCycle]] = field(default_factory=dict)
+    reviews: dict[int, Review] = field(default_factory=dict)  # by cycle id
+    versions: dict[int, list[PlanVersion]] = field(default_factory=dict)
+    restrictions: dict[int, list[Restriction]] = field(default_factory=dict)
+
+
+def _facts(session: Session, plan_ids: set[int]) -> _PlanFacts:
+    facts = _PlanFacts()
+    for cycle in session.scalars(select(ReviewCycle).where(ReviewCycle.plan_id.in_(plan_ids))
+                                 .order_by(ReviewCycle.number)):
+        facts.cycles.setdefault(cycle.plan_id, []).append(cycle)
+    facts.reviews = {review.cycle_id: review for review in session.scalars(
+        select(Review).where(Review.plan_id.in_(plan_ids)))}
+    for version in session.scalars(select(PlanVersion).where(PlanVersion.plan_id.in_(plan_ids))
+                                   .order_by(PlanVersion.number)):
+        facts.versions.setdefault(version.plan_id, []).append(version)
+    for restriction in session.scalars(
+            select(Restriction).where(Restriction.plan_id.in_(plan_ids),
+                                      Restriction.reviewed_at.is_not(None))
+            .order_by(Restriction.id)):
+        facts.restrictions.setdefault(restriction.plan_id, []).append(restriction)
+    return facts
+
+
+def _changes(incident: Incident, facts: _PlanFacts, day) -> list[dict[str, Any]]:
+    plan_id = incident.plan_id
     changes: list[tuple[datetime, dict[str, Any]]] = []
     until = incident.closed_at
-    cycles = [cycle for cycle in session.scalars(
-        select(ReviewCycle).where(ReviewCycle.plan_id == incident.plan_id,
-                                  ReviewCycle.opened_at >= incident.occurred_at)
-        .order_by(ReviewCycle.number))
-        if names_incident(cycle.trigger, incident.id) or until is None
-        or cycle.opened_at <= until]
-    records = {review.cycle_id: review for review in session.scalars(
-        select(Review).where(Review.cycle_id.in_([cycle.id for cycle in cycles])))} \
-        if cycles else {}
+    cycles = [cycle for cycle in facts.cycles.get(plan_id, [])
+              if cycle.opened_at >= incident.occurred_at
+              and (names_incident(cycle.trigger, incident.id) or until is None
+                   or cycle.opened_at <= until)]
     for cycle in cycles:
-        review = records.get(cycle.id)
+        review = facts.reviews.get(cycle.id)
         words = f"Review {cycle.number} opened on {long_date(day(cycle.opened_at))}"
         if cycle.closed_at is not None:
             words += f", closed on {long_date(day(cycle.closed_at))}"
         changes.append((cycle.opened_at, {
             "kind": "review", "number": cycle.number, "on": day(cycle.opened_at).isoformat(),
             "review_id": review.id if review else None, "words": words}))
-    versions = list(session.scalars(
-        select(PlanVersion).where(PlanVersion.plan_id == incident.plan_id,
-                                  PlanVersion.approved_at > incident.created_at)
-        .order_by(PlanVersion.number)))
+    versions = [version for version in facts.versions.get(plan_id, [])
+                if version.approved_at > incident.created_at]
     counted = {v.number for v in versions if until is None or v.approved_at <= until}
     for cycle in cycles:  # the revision a review it opened led to, even after it closed
         after = next((v for v in versions if v.approved_at >= cycle.opened_at), None)
@@ -68,13 +103,9 @@ def plan_changes(session: Session, incident: Incident, today_of=None) -> list[di
                 "words": f"Version {version.number} approved on "
                          f"{long_date(day(version.approved_at))}"}))
     # As the closing rule counts them: any of the plan's restrictions reviewed since.
-    for restriction in session.scalars(
-            select(Restriction).where(Restriction.plan_id == incident.plan_id,
-                                      Restriction.reviewed_at.is_not(None),
-                                      Restriction.reviewed_at >= incident.occurred_at)
-            .order_by(Restriction.id)):
+    for restriction in facts.restrictions.get(plan_id, []):
         at = restriction.reviewed_at
-        if at is None or (until is not None and at > until):
+        if at is None or at < incident.occurred_at or (until is not None and at > until):
             continue
         decision = DECISION_WORDS.get(restriction.decision or "", "reviewed")
         changes.append((at, {

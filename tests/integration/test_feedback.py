@@ -396,3 +396,15 @@ def test_a_chase_left_undone_escalates_like_any_overdue_task(app, api, person):
     kinds = sorted(task.kind for task in report.escalated)
     assert kinds == ["acknowledge_complaint.escalated"]
     assert "acknowledge_complaint.escalated" in my_tasks(api)
+
+
+def test_every_learning_loop_list_refuses_a_service_filter_that_names_no_service(api):
+    """Incidents, the register and feedback read ?service= alike: empty or overlong names no
+    service (a 422 saying so); an unknown name is simply none of the caller's (an empty list)."""
+    for path, key in (("/incidents", "incidents"), ("/restrictions", "restrictions"),
+                      ("/feedback", "feedback")):
+        for given in ("", "%20", "x" * 81):
+            response = api.as_("max").get(f"{path}?service={given}")
+            assert response.status == 422, (path, given, response)
+            assert response.json["details"] == {"service": ["the name of one of your services"]}
+        assert api.as_("max").get(f"{path}?service=elsewhere").json[key] == []

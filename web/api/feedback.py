@@ -15,6 +15,7 @@ from ..runtime import engine, load_body
 from . import api
 from .auth import current_actor
 from .documents import iso
+from .filters import service_filter
 from .schemas import FEEDBACK_KINDS, ComplaintTransitionSchema, FeedbackSchema
 from .workflow_routes import add_workflow_routes
 
@@ -66,10 +67,7 @@ def list_feedback():
     kind = request.args.get("kind") or None
     if kind is not None and kind not in FEEDBACK_KINDS:
         raise Invalid("unknown kind", {"kind": [f"must be one of {', '.join(FEEDBACK_KINDS)}"]})
-    service = request.args.get("service") or None
-    if service is not None and len(service) > 80:
-        raise Invalid("unknown service", {"service": ["a service's name, at most 80 "
-                                                      "characters"]})
+    service = service_filter()
     state = request.args.get("state") or None
     if state is not None and state not in _complaint_states():
         raise Invalid("unknown state", {"state": [

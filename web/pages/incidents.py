@@ -70,6 +70,7 @@ def helpers() -> dict[str, Any]:
             "incidents_since_review": _incidents_since_review,
             "incident_offer": _offer, "learning_charts": learning_charts,
             "incident_state": _state_title, "incident_plan_changes": _plan_changes,
+            "incident_plan_changes_many": _plan_changes_many,
             "service_title": _service_title}
 
 
@@ -86,6 +87,11 @@ def _state_title(state: str) -> str:
 
 def _plan_changes(incident: Incident) -> list[dict[str, Any]]:
     return incident_changes.plan_changes(db.session, incident, engine().today)
+
+
+def _plan_changes_many(rows: list[Incident]) -> dict[int, list[dict[str, Any]]]:
+    """A list's plan changes, by incident id, read once for the whole list."""
+    return incident_changes.plan_changes_many(db.session, rows, engine().today)
 
 
 def _month(label: str) -> str:
