@@ -150,7 +150,8 @@ def governance_report(session: Session, service_name: str, today: date,
                                                policy.vocabulary),
         "outcome_progress": outcome_progress(session, service.id, policy),
         "staff_practice": staff_practice(session, service, today, policy),
-        **learning_report.sections(session, service, today),  # incidents, restrictions
+        # incidents, restrictions
+        **learning_report.sections(session, service, today, policy.zone),
         "feedback": feedback_figures(session, service.id, today, _year_before(today)),
     }
 

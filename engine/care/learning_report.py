@@ -1,8 +1,11 @@
 """The governance report's learning-loop sections (SPEC §10.4): incidents and the restrictive-
-practice register of one service, each figure from its own GROUP BY query."""
+practice register of one service, each figure from its own query. Months and days are the
+service's (config `timezone`): an incident at 00:30 on 1 June in London is June's, though it is
+still 31 May in UTC."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from collections import Counter
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Optional
 
 from sqlalchemy import bindparam, extract, func, select
@@ -17,10 +20,11 @@ OPEN_PAST_DAYS = 14   # SPEC §10.4: "open past 14 days"
 MONTHS = 12
 
 
-def sections(session: Session, service: Service, today: date) -> dict[str, Any]:
-    """`{incidents, restrictions}` for the service as of `today`."""
-    return {"incidents": incident_figures(session, service.id, today),
-            "restrictions": restriction_figures(session, service.id, today)}
+def sections(session: Session, service: Service, today: date,
+             zone: tzinfo = timezone.utc) -> dict[str, Any]:
+    """`{incidents, restrictions}` for the service as of `today`, its date in `zone`."""
+    return {"incidents": incident_figures(session, service.id, today, zone),
+            "restrictions": restriction_figures(session, service.id, today, zone)}
 
 
 def months_up_to(today: date, count: int = MONTHS) -> list[tuple[int, int]]:
@@ -41,8 +45,14 @@ def _end_of(year: int, month: int) -> date:
     return following - timedelta(days=1)
 
 
-def _moment(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+def _moment(day: date, zone: tzinfo = timezone.utc) -> datetime:
+    """The start of `day` where the service is, in UTC (how moments are stored)."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(timezone.utc)
+
+
+def _local(moment: datetime, zone: tzinfo) -> datetime:
+    """A stored moment (UTC; naive from some drivers) where the service is."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(zone)
 
 
 def _label(year: int, month: int) -> str:
@@ -53,22 +63,24 @@ def _share(part: int, whole: int) -> Optional[float]:
     return round(part / whole, 3) if whole else None
 
 
-def incident_figures(session: Session, service_id: int, today: date) -> dict[str, Any]:
+def incident_figures(session: Session, service_id: int, today: date,
+                     zone: tzinfo = timezone.utc) -> dict[str, Any]:
     """Incidents over the last 12 months by kind and severity and per month, those open past
-    14 days, and the share closed with what was learned."""
+    14 days, and the share closed with what was learned; months and days in `zone`."""
     months = months_up_to(today)
-    window = {"service_id": service_id, "since": _moment(_first_of(*months[0]))}
+    window = {"service_id": service_id, "since": _moment(_first_of(*months[0]), zone)}
     pairs = session.execute(_INCIDENT_PAIRS, window).all()
     by_kind = {kind: 0 for kind in KINDS}
     by_severity = {severity: 0 for severity in SEVERITIES}
     for kind, severity, count in pairs:
         by_kind[kind] = by_kind.get(kind, 0) + count
         by_severity[severity] = by_severity.get(severity, 0) + count
-    monthly = {(int(y), int(m)): count
-               for y, m, count in session.execute(_INCIDENTS_MONTHLY, window)}
+    # By the month where the service is, which SQL's EXTRACT (in UTC) would not give.
+    monthly = Counter((local.year, local.month) for local in (
+        _local(moment, zone) for moment in session.scalars(_INCIDENT_TIMES, window)))
     stale = session.execute(_INCIDENTS_STALE, {
         "service_id": service_id,
-        "cutoff": _moment(today - timedelta(days=OPEN_PAST_DAYS))}).all()
+        "cutoff": _moment(today - timedelta(days=OPEN_PAST_DAYS), zone)}).all()
     closed, learned = session.execute(_INCIDENTS_CLOSED, window).one()
     return {
         "from": _first_of(*months[0]).isoformat(), "to": today.isoformat(),
@@ -80,7 +92,7 @@ def incident_figures(session: Session, service_id: int, today: date) -> dict[str
                       for y, m in months],
         "open_past_14_days": {"count": len(stale), "incidents": [
             {"id": ident, "person": person, "kind": kind, "severity": severity,
-             "state": state, "reported_on": created.date().isoformat()}
+             "state": state, "reported_on": _local(created, zone).date().isoformat()}
             for ident, person, kind, severity, state, created in stale]},
         "closed": closed, "closed_with_learning": learned,
         "closed_with_learning_share": _share(learned, closed),
@@ -92,9 +104,7 @@ _IN_WINDOW = (Incident.service_id == bindparam("service_id"),
               Incident.occurred_at >= bindparam("since"))
 _INCIDENT_PAIRS = (select(Incident.kind, Incident.severity, func.count())
                    .where(*_IN_WINDOW).group_by(Incident.kind, Incident.severity))
-_YEAR, _MONTH = extract("year", Incident.occurred_at), extract("month", Incident.occurred_at)
-_INCIDENTS_MONTHLY = (select(_YEAR, _MONTH, func.count()).where(*_IN_WINDOW)
-                      .group_by(_YEAR, _MONTH))
+_INCIDENT_TIMES = select(Incident.occurred_at).where(*_IN_WINDOW)
 _INCIDENTS_STALE = (
     select(Incident.id, Person.name, Incident.kind, Incident.severity, Incident._state,
            Incident.created_at)
@@ -108,7 +118,8 @@ _INCIDENTS_CLOSED = (
     .where(*_IN_WINDOW, Incident.closed_at.is_not(None)))
 
 
-def restriction_figures(session: Session, service_id: int, today: date) -> dict[str, Any]:
+def restriction_figures(session: Session, service_id: int, today: date,
+                        zone: tzinfo = timezone.utc) -> dict[str, Any]:
     """The register's size now and at the end of each of the last 12 months, and the
     restrictions whose review is overdue."""
     months = months_up_to(today)
@@ -124,7 +135,7 @@ def restriction_figures(session: Session, service_id: int, today: date) -> dict[
     now = session.execute(_RESTRICTIONS_NOW, ours).scalar_one() or 0
     overdue = session.execute(_RESTRICTIONS_OVERDUE, {**ours, "today": today}).all()
     decisions = dict(session.execute(_RESTRICTION_DECISIONS, {
-        **ours, "since": _moment(_first_of(*months[0]))}).all())
+        **ours, "since": _moment(_first_of(*months[0]), zone)}).all())
     return {
         "count_now": now, "per_month": per_month,
         "overdue_reviews": {"count": len(overdue), "restrictions": [

@@ -111,3 +111,19 @@ def test_the_dashboard_and_the_csv_show_incidents_and_restrictions(app, api, clo
     assert found[("incidents_by_kind", "distress")] == "3"
     assert found[("restrictions", "count_now")] == "1"
     assert found[("incidents_per_month", "2026-02")] == "2"
+
+
+def test_an_incident_counts_in_the_month_where_the_service_is(api, clock):
+    """23:30 UTC on 31 May is 00:30 on 1 June in London (BST): June's, not May's."""
+    plan = active_plan(api)
+    clock.set(datetime(2026, 5, 31, 23, 40, tzinfo=timezone.utc))
+    response = api.as_("sam").post(f"/people/{plan['person_id']}/incidents", {
+        "occurred_at": "2026-05-31T23:30:00Z", "kind": "fall", "severity": "low",
+        "description": "Daniel slipped on the wet step coming in from the garden.",
+        "immediate_action": "Checked him over and dried the step.",
+        "people_informed": ["sister"]})
+    assert response.status == 201, response
+    clock.set(datetime(2026, 11, 20, 9, tzinfo=timezone.utc))
+    report = api.as_("max").get("/reports/governance?service=riverside").json["incidents"]
+    counts = {row["month"]: row["count"] for row in report["per_month"]}
+    assert (counts["2026-05"], counts["2026-06"]) == (0, 1)
