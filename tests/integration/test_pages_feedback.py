@@ -179,3 +179,14 @@ def test_the_review_form_lists_the_feedback_received_since_the_last_review(app, 
     assert "What Margaret Ellis and their family said since 12 January 2027" in page
     assert "Mum would like to try the bus to the lunch club." in page
     assert "Lovely welcome visit" not in page
+
+
+def test_a_complaints_trail_gives_its_times_where_the_service_is(app, users, plan, clock):
+    """Recorded at 18:30 UTC on 1 June, the trail says 19:30 (London, BST), as every other
+    trail does, not UTC."""
+    from datetime import datetime, timezone
+    clock.set(datetime(2026, 6, 1, 18, 30, tzinfo=timezone.utc))
+    staff = Browser(app, "sam")
+    page = staff.get(record(staff, plan["person_id"], received_on="2026-06-01").location)
+    assert "1 June 2026 at 19:30" in page
+    assert "(UTC)" not in page and "18:30" not in page

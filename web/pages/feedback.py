@@ -4,6 +4,7 @@ the feedback section of the governance dashboard and CSV."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, Iterator
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -25,6 +26,7 @@ from ..api.schemas import FeedbackSchema
 from ..auth import page_actor
 from ..charts import PALETTE, bar_chart
 from ..extensions import db
+from .incidents import when
 from ..runtime import engine
 from .firing import fire_from_form
 
@@ -80,10 +82,9 @@ def _list_words() -> dict[str, Any]:
 
 @feedback.app_template_filter("long_moment")
 def long_moment(value: str) -> str:
-    """An audit event's ISO time as "2 December 2026, 09:05" (UTC, as the event has it)."""
-    from datetime import datetime
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return f"{long_date(moment.date())}, {moment:%H:%M}"
+    """An audit event's ISO time (UTC) as "2 December 2026 at 09:05" where the service is,
+    as every other trail shows it."""
+    return when(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
 # --- a person's feedback ------------------------------------------------------------------
