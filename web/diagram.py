@@ -91,15 +91,20 @@ def _edge(source: str, dest: str, label: str, xy: dict, place: dict, edges: Edge
 
 
 def _edges(workflow: WorkflowDef) -> tuple[dict[str, list[str]], Edges]:
-    """Transition titles by (source, dest); self-loops apart, by state."""
+    """Transition titles by (source, dest); self-loops apart, by state. A step only the
+    system takes (a timer's) reads "when due: …": "↻ Acknowledgement overdue" in the Received
+    box read as if the complaint already were."""
     loops: dict[str, list[str]] = {}
     edges: Edges = {}
     for transition in workflow.transitions.values():
+        title = transition.title
+        if transition.roles == {"system"}:
+            title = f"when due: {title[:1].lower()}{title[1:]}"
         for source in transition.sources:
             if source == transition.dest:
-                loops.setdefault(source, []).append(transition.title)
+                loops.setdefault(source, []).append(title)
             else:
-                edges.setdefault((source, transition.dest), []).append(transition.title)
+                edges.setdefault((source, transition.dest), []).append(title)
     return loops, edges
 
 

@@ -319,6 +319,20 @@ def test_the_diagram_lays_out_any_workflow_by_distance_from_its_start():
     assert "↻ Note" in svg  # a self-loop is written in its state's box
 
 
+def test_the_diagram_says_a_step_only_the_system_takes_happens_when_due():
+    states = {name: StateDef(name, name.title(), final=name == "closed")
+              for name in ("received", "closed")}
+    steps = (TransitionDef("close", "Close", ("received",), "closed", frozenset({"manager"}), ()),
+             TransitionDef("chase", "Acknowledgement overdue", ("received",), "received",
+                           frozenset({"system"}), ()))
+    workflow = WorkflowDef("asks", "Asks", "plan", "received", "asks", states,
+                           {t.name: t for t in steps}, Path("x"))
+    svg = str(state_diagram(workflow, "received"))
+    assert "↻ when due:" in svg and ">acknowledgement overdue<" in svg  # wrapped in its box
+    assert "Received stays Received (when due: acknowledgement overdue)" in svg
+    assert "Received → Closed (Close)" in svg
+
+
 # --- the editor ------------------------------------------------------------------------------
 
 def test_the_editor_round_trips_the_draft_unchanged(app, users, api):
