@@ -23,7 +23,7 @@ def state_diagram(workflow: WorkflowDef, current: str) -> Markup:
     hubs = _hubs(workflow, edges)
     place = _columns(workflow, edges, hubs)
     title = {name: state.title for name, state in workflow.states.items()}
-    loop_lines = {s: [line for t in ts for line in _wrap(f"↻ {t}", 24)] for s, ts in loops.items()}
+    loop_lines = {s: [line for t in ts for line in _wrap(f"↻ {t}", 20)] for s, ts in loops.items()}
     box_h = 14 + LINE * (2 + max((len(v) for v in loop_lines.values()), default=0))
     back = [ARC * (place[s][0] - place[d][0] or 1) + LINE * len(_wrap(" / ".join(ts), 24))
             for (s, d), ts in edges.items() if d not in hubs and place[d][0] <= place[s][0]]
