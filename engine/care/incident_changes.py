@@ -74,6 +74,7 @@ def _facts(session: Session, plan_ids: set[int]) -> _PlanFacts:
 
 def _changes(incident: Incident, facts: _PlanFacts, day) -> list[dict[str, Any]]:
     plan_id = incident.plan_id
+    assert plan_id is not None  # an incident without a plan changed none (plan_changes_many)
     changes: list[tuple[datetime, dict[str, Any]]] = []
     until = incident.closed_at
     cycles = [cycle for cycle in facts.cycles.get(plan_id, [])
