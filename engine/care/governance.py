@@ -188,10 +188,6 @@ def review_timeliness(session: Session, service_id: int, today: date,
         "service_id": service_id, "completing": list(policy.completing),
         "since": _start_of(since, zone)}).all()
     legacy = _legacy_due_dates(connection, [row[6] for row in rows if row[5] is None], zone)
-    # Thousands of reviews share a few hundred dates: each date's deadline and ISO text are
-    # worked out once.
-    deadlines: dict[date, tuple[str, date, str]] = {}
-    texts: dict[date, str] = {}
     reviews = []
     for plan_id, person, number, closed_at, closed_by, due_on, cycle_id in rows:
         assert closed_at is not None  # the query compares closed_at: NULLs never match
@@ -200,16 +196,11 @@ def review_timeliness(session: Session, service_id: int, today: date,
             continue
         if due_on is None:
             due_on = legacy[cycle_id]
-        due = deadlines.get(due_on)
-        if due is None:
-            deadline = due_on + grace
-            due = deadlines[due_on] = (due_on.isoformat(), deadline, deadline.isoformat())
-        due_text, deadline, deadline_text = due
-        completed_on = texts.get(closed_on) or texts.setdefault(closed_on, closed_on.isoformat())
+        deadline = due_on + grace
         reviews.append({
             "plan_id": plan_id, "person": person, "cycle": number,
-            "due_on": due_text, "deadline": deadline_text,
-            "completed_on": completed_on, "completed_by": closed_by,
+            "due_on": due_on.isoformat(), "deadline": deadline.isoformat(),
+            "completed_on": closed_on.isoformat(), "completed_by": closed_by,
             "on_time": closed_on <= deadline, "days_late": max(0, (closed_on - deadline).days)})
     on_time = sum(1 for review in reviews if review["on_time"])
     return {"from": since.isoformat(), "to": today.isoformat(),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.care.learning_models import Incident, Restriction
@@ -46,30 +46,39 @@ def plan_changes_many(session: Session, incidents: Sequence[Incident],
 
 @dataclass
 class _PlanFacts:
-    """What the incidents' plans did, by plan id, oldest first."""
+    """What the incidents' plans did, by plan id, oldest first: the columns the changes read,
+    not the rows (a version's content, a review's answers) behind them."""
 
-    cycles: dict[int, list[ReviewCycle]] = field(default_factory=dict)
-    reviews: dict[int, Review] = field(default_factory=dict)  # by cycle id
-    versions: dict[int, list[PlanVersion]] = field(default_factory=dict)
-    restrictions: dict[int, list[Restriction]] = field(default_factory=dict)
+    cycles: dict[int, list[Any]] = field(default_factory=dict)
+    reviews: dict[int, Any] = field(default_factory=dict)  # by cycle id
+    versions: dict[int, list[Any]] = field(default_factory=dict)
+    restrictions: dict[int, list[Any]] = field(default_factory=dict)
 
 
 def _facts(session: Session, plan_ids: set[int]) -> _PlanFacts:
     facts = _PlanFacts()
-    for cycle in session.scalars(select(ReviewCycle).where(ReviewCycle.plan_id.in_(plan_ids))
-                                 .order_by(ReviewCycle.number)):
+    ours = {"plan_ids": sorted(plan_ids)}
+    for cycle in session.execute(_CYCLES, ours):
         facts.cycles.setdefault(cycle.plan_id, []).append(cycle)
-    facts.reviews = {review.cycle_id: review for review in session.scalars(
-        select(Review).where(Review.plan_id.in_(plan_ids)))}
-    for version in session.scalars(select(PlanVersion).where(PlanVersion.plan_id.in_(plan_ids))
-                                   .order_by(PlanVersion.number)):
+    facts.reviews = {review.cycle_id: review for review in session.execute(_REVIEWS, ours)}
+    for version in session.execute(_VERSIONS, ours):
         facts.versions.setdefault(version.plan_id, []).append(version)
-    for restriction in session.scalars(
-            select(Restriction).where(Restriction.plan_id.in_(plan_ids),
-                                      Restriction.reviewed_at.is_not(None))
-            .order_by(Restriction.id)):
+    for restriction in session.execute(_RESTRICTIONS, ours):
         facts.restrictions.setdefault(restriction.plan_id, []).append(restriction)
     return facts
+
+
+_PLANS: Any = bindparam("plan_ids", expanding=True)
+_CYCLES = (select(ReviewCycle.id, ReviewCycle.plan_id, ReviewCycle.number,
+                  ReviewCycle.opened_at, ReviewCycle.closed_at, ReviewCycle.trigger)
+           .where(ReviewCycle.plan_id.in_(_PLANS)).order_by(ReviewCycle.number))
+_REVIEWS = select(Review.id, Review.cycle_id).where(Review.plan_id.in_(_PLANS))
+_VERSIONS = (select(PlanVersion.plan_id, PlanVersion.number, PlanVersion.approved_at)
+             .where(PlanVersion.plan_id.in_(_PLANS)).order_by(PlanVersion.number))
+_RESTRICTIONS = (select(Restriction.id, Restriction.plan_id, Restriction.reviewed_at,
+                        Restriction.decision, Restriction.description)
+                 .where(Restriction.plan_id.in_(_PLANS), Restriction.reviewed_at.is_not(None))
+                 .order_by(Restriction.id))
 
 
 def _changes(incident: Incident, facts: _PlanFacts, day) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ MONTHS = 12
 
 
 def sections(session: Session, service: Service, today: date,
-             zone: tzinfo = timezone.utc) -> dict[str, Any]:
+             zone: tzinfo) -> dict[str, Any]:
     """`{incidents, restrictions}` for the service as of `today`, its date in `zone`."""
     return {"incidents": incident_figures(session, service.id, today, zone),
             "restrictions": restriction_figures(session, service.id, today, zone)}
@@ -45,7 +45,7 @@ def _end_of(year: int, month: int) -> date:
     return following - timedelta(days=1)
 
 
-def _moment(day: date, zone: tzinfo = timezone.utc) -> datetime:
+def _moment(day: date, zone: tzinfo) -> datetime:
     """The start of `day` where the service is, in UTC (how moments are stored)."""
     return datetime.combine(day, time.min, tzinfo=zone).astimezone(timezone.utc)
 
@@ -64,7 +64,7 @@ def _share(part: int, whole: int) -> Optional[float]:
 
 
 def incident_figures(session: Session, service_id: int, today: date,
-                     zone: tzinfo = timezone.utc) -> dict[str, Any]:
+                     zone: tzinfo) -> dict[str, Any]:
     """Incidents over the last 12 months by kind and severity and per month, those open past
     14 days, and the share closed with what was learned; months and days in `zone`."""
     months = months_up_to(today)
@@ -119,7 +119,7 @@ _INCIDENTS_CLOSED = (
 
 
 def restriction_figures(session: Session, service_id: int, today: date,
-                        zone: tzinfo = timezone.utc) -> dict[str, Any]:
+                        zone: tzinfo) -> dict[str, Any]:
     """The register's size now and at the end of each of the last 12 months, and the
     restrictions whose review is overdue."""
     months = months_up_to(today)

@@ -70,7 +70,7 @@ class _Registered:
     review_date: Optional[date]
     workflow: str
     state: str
-    subject_type: str = "restriction"
+    subject_type: str = Restriction.subject_type
     lock_version: int = 1
 
 

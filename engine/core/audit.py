@@ -166,10 +166,20 @@ def record_subject_change(session: Session, *, at: datetime, actor: Any, subject
                           action: str, changes: list[str],
                           rule_pack: str | None = None) -> Recorded:
     """`record_change` for a workflow subject, on its own trail, in its current state."""
-    return record_change(session, at=at, actor=actor, workflow=subject.workflow,
+    return append(session, **subject_change_fields(at=at, actor=actor, subject=subject,
+                                                   action=action, changes=changes,
+                                                   rule_pack=rule_pack))
+
+
+def subject_change_fields(*, at: datetime, actor: Any, subject: Any, action: str,
+                          changes: list[str], rule_pack: str | None = None,
+                          service: str | None = None) -> dict[str, Any]:
+    """`change_fields` of a workflow subject (or anything with its workflow, subject_type, id
+    and state; `service` names its service when it has no loaded `service`)."""
+    return change_fields(at=at, actor=actor, workflow=subject.workflow,
                          subject_type=subject.subject_type, subject_id=subject.id,
-                         service=subject.service.name, state=subject.state, action=action,
-                         changes=changes, rule_pack=rule_pack)
+                         service=service or subject.service.name, state=subject.state,
+                         action=action, changes=changes, rule_pack=rule_pack)
 
 
 def subject_events(subject_type: str, subject_id: int, *columns, outcome: str | None = None,

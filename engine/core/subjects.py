@@ -40,11 +40,9 @@ class EffectContext:
                service: str | None = None) -> None:
         """Put a change this effect made to `subject` (a workflow subject, or anything with its
         workflow, subject_type, id and state) on that subject's trail, as `actor`, now."""
-        self.events.append(audit.change_fields(
-            at=self.now, actor=self.actor, workflow=subject.workflow,
-            subject_type=subject.subject_type, subject_id=subject.id,
-            service=service or subject.service.name, state=subject.state, action=action,
-            changes=changes))
+        self.events.append(audit.subject_change_fields(
+            at=self.now, actor=self.actor, subject=subject, action=action, changes=changes,
+            service=service))
 
 
 @dataclass(frozen=True)

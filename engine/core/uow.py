@@ -111,12 +111,10 @@ def write_columns(session: Session, model: type, subjects: list[Any]) -> None:
         if result.rowcount != len(group):
             raise StaleDataError(f"{len(group) - result.rowcount} of {len(group)} "
                                  f"{mapper.local_table.name} rows changed under their lock")
-        for subject, changed in group:
-            for key, value in changed.items():
-                set_committed_value(subject, key, value)
+        for subject, _ in group:
+            # Written in full: the next version, and every value committed as a flush leaves
+            # them (the ORM's own post-flush step), so that committing runs no flush over it.
             set_committed_value(subject, version_key, getattr(subject, version_key) + 1)
-            # Written in full, as a flush leaves what it wrote: clean, so that committing does
-            # not run a flush over it to find nothing (the ORM's own post-flush step).
             state = sa_inspect(subject)
             state._commit_all(state.dict, session.identity_map)
 
